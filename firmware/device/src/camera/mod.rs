@@ -1,0 +1,1 @@
+//! Camera frame sources. (Being written.)

@@ -1,0 +1,1 @@
+//! The LTE modem over AT commands. (Being written.)

@@ -1,0 +1,5 @@
+//! `vrs-scanner`: grayscale frame → vaccination ticket.
+
+pub mod frame;
+
+pub use frame::{FrameError, GrayFrame};
