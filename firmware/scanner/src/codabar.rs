@@ -1,0 +1,179 @@
+//! NW-7 (Codabar) reading with rxing, after rectification.
+//!
+//! Codabar has no check character, so a single scan line can produce a plausible wrong
+//! text from print that is not a barcode at all. A text is reported only when at least
+//! [`MIN_AGREEING_ROWS`] scan lines decode it identically.
+//!
+//! Scan lines are pixel rows (and columns, through a 90° turn); a barcode rotated by
+//! 10°–80° crosses no row completely, so the frame is first turned by the angle the
+//! caller knows (the QR's orientation) or by [`rectify::dominant_angle`].
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use rxing::common::HybridBinarizer;
+use rxing::oned::{CodaBarReader, OneDReader};
+use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8LuminanceSource};
+
+use crate::{GrayFrame, rectify};
+
+/// Scan lines that must decode the same text before it is believed.
+pub const MIN_AGREEING_ROWS: u32 = 2;
+
+/// Rotations below this (degrees) are left to the decoder: rows still cross the bars.
+const NEGLIGIBLE_ROTATION: f32 = 4.0;
+
+/// Rows scanned per orientation at most (spread evenly over the frame).
+const MAX_ROWS: usize = 160;
+
+/// One decoded NW-7 symbol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nw7Symbol {
+    /// The decoded data characters, start/stop characters (A–D) removed.
+    pub text: String,
+    /// How many scan lines decoded exactly this text.
+    pub rows: u32,
+}
+
+/// Decodes NW-7 barcodes in the frame.
+///
+/// `angle_hint` is the ticket's rotation (degrees counter-clockwise on screen) when
+/// another symbol revealed it; otherwise the frame's dominant edge direction is used.
+pub fn decode_codabar(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<Nw7Symbol> {
+    let mut found = scan(frame);
+    if found.is_empty() {
+        let angle = angle_hint
+            .map(|a| (a + 45.0).rem_euclid(90.0) - 45.0)
+            .or_else(|| rectify::dominant_angle(frame));
+        if let Some(angle) = angle.filter(|a| a.abs() >= NEGLIGIBLE_ROTATION) {
+            found = scan(&rectify::rotate(frame, -angle));
+        }
+    }
+    found
+}
+
+/// Scans rows of the frame and of its 90° turn; keeps texts that enough rows agree on.
+fn scan(frame: &GrayFrame) -> Vec<Nw7Symbol> {
+    let Ok(source) =
+        Luma8LuminanceSource::new(frame.pixels().to_vec(), frame.width(), frame.height())
+    else {
+        return Vec::new();
+    };
+    let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+    // Not `ReturnCodabarStartEnd`: rxing 0.9.3 then returns untranslated table offsets
+    // instead of characters. The start/stop letters carry nothing the ticket needs.
+    let hints = DecodeHints::default().with(rxing::DecodeHintValue::PossibleFormats(
+        [BarcodeFormat::CODABAR].into(),
+    ));
+    let mut reader = CodaBarReader::default();
+    let mut counts: HashMap<String, u32> = HashMap::new();
+    scan_rows(&bitmap, &mut reader, &hints, &mut counts);
+    if !counts.values().any(|&n| n >= MIN_AGREEING_ROWS) && bitmap.is_rotate_supported() {
+        let turned = bitmap.rotate_counter_clockwise();
+        scan_rows(&turned, &mut reader, &hints, &mut counts);
+    }
+    let mut symbols: Vec<Nw7Symbol> = counts
+        .into_iter()
+        .filter(|&(_, rows)| rows >= MIN_AGREEING_ROWS)
+        .map(|(text, rows)| Nw7Symbol { text, rows })
+        .collect();
+    symbols.sort_by(|a, b| b.rows.cmp(&a.rows).then_with(|| a.text.cmp(&b.text)));
+    symbols
+}
+
+fn scan_rows<B: rxing::Binarizer>(
+    bitmap: &BinaryBitmap<B>,
+    reader: &mut CodaBarReader,
+    hints: &DecodeHints,
+    counts: &mut HashMap<String, u32>,
+) {
+    let height = bitmap.get_height();
+    let step = (height / MAX_ROWS).max(1);
+    for y in (0..height).step_by(step) {
+        let Ok(row) = bitmap.get_black_row(y) else {
+            continue;
+        };
+        let mut row: Cow<'_, rxing::common::BitArray> = row;
+        for attempt in 0..2 {
+            if attempt == 1 {
+                // Upside down: the same bars read from the other end.
+                row.to_mut().reverse();
+            }
+            if let Ok(result) = reader.decode_row(y as u32, &row, hints) {
+                *counts.entry(result.getText().to_owned()).or_default() += 1;
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    const ALPHABET: &str = "0123456789-$:/.+ABCD";
+    const ENCODINGS: [u32; 20] = [
+        0x003, 0x006, 0x009, 0x060, 0x012, 0x042, 0x021, 0x024, 0x030, 0x048, 0x00c, 0x018, 0x045,
+        0x051, 0x054, 0x015, 0x01A, 0x029, 0x00B, 0x00E,
+    ];
+
+    /// Renders a Codabar symbol (`text` includes start/stop) with `narrow`-pixel narrow
+    /// and 3×`narrow` wide elements, `height` pixels tall, on a white frame.
+    pub(crate) fn codabar_frame(text: &str, narrow: u32, height: u32) -> GrayFrame {
+        let mut widths: Vec<(bool, u32)> = Vec::new(); // (is_bar, width)
+        for (i, c) in text.chars().enumerate() {
+            if i > 0 {
+                widths.push((false, narrow));
+            }
+            let code = ENCODINGS[ALPHABET.find(c).expect("Codabar character")];
+            for element in 0..7 {
+                let wide = code & (1 << (6 - element)) != 0;
+                widths.push((element % 2 == 0, if wide { 3 * narrow } else { narrow }));
+            }
+        }
+        let margin = 12 * narrow;
+        let width = widths.iter().map(|w| w.1).sum::<u32>() + 2 * margin;
+        let mut row = vec![255u8; margin as usize];
+        for (bar, w) in widths {
+            row.extend(std::iter::repeat_n(if bar { 0 } else { 255 }, w as usize));
+        }
+        row.extend(std::iter::repeat_n(255u8, margin as usize));
+        let frame_height = height + 2 * margin;
+        let mut data = vec![255u8; (width * frame_height) as usize];
+        for y in margin..margin + height {
+            data[(y * width) as usize..((y + 1) * width) as usize].copy_from_slice(&row);
+        }
+        GrayFrame::new(width, frame_height, data).unwrap()
+    }
+
+    #[test]
+    fn reads_10_and_18_digit_codabar() {
+        for text in ["A0000012345B", "C121310160000012345D"] {
+            let symbols = decode_codabar(&codabar_frame(text, 2, 40), None);
+            assert_eq!(symbols.len(), 1, "{text}: {symbols:?}");
+            assert_eq!(symbols[0].text, text[1..text.len() - 1]);
+            assert!(symbols[0].rows >= MIN_AGREEING_ROWS);
+        }
+    }
+
+    #[test]
+    fn reads_rotated_codabar_after_rectifying() {
+        let upright = codabar_frame("A121310160000012345B", 2, 50);
+        for degrees in [15.0f32, 35.0, 60.0, -20.0] {
+            let turned = rectify::rotate(&upright, degrees);
+            let symbols = decode_codabar(&turned, None);
+            assert_eq!(
+                symbols.first().map(|s| s.text.as_str()),
+                Some("121310160000012345"),
+                "{degrees}°"
+            );
+        }
+    }
+
+    #[test]
+    fn blank_frames_give_nothing() {
+        let blank = GrayFrame::new(80, 60, vec![200; 4800]).unwrap();
+        assert!(decode_codabar(&blank, None).is_empty());
+        assert!(decode_codabar(&blank, Some(30.0)).is_empty());
+    }
+}
