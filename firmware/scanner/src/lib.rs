@@ -1,8 +1,20 @@
 //! `vrs-scanner`: grayscale frame → vaccination ticket.
+//!
+//! * [`qr`] and [`codabar`] decode QR codes (model 2) and NW-7 barcodes with rxing;
+//!   [`rectify`] turns tilted frames upright first.
+//! * [`observation`] runs the decoders on one frame.
+//! * [`policy`] is the acceptance policy (DESIGN.md): [`Reader`] is fed frames in
+//!   sequence and emits [`ScanEvent`]s.
 
 pub mod codabar;
 pub mod frame;
+pub mod observation;
+pub mod ocr;
+pub mod policy;
 pub mod qr;
 pub mod rectify;
 
 pub use frame::{FrameError, GrayFrame};
+pub use observation::{Observation, observe};
+pub use ocr::OcrLine;
+pub use policy::{AcceptedTicket, Judgement, Reader, ReaderConfig, ScanEvent, Source, judge};
