@@ -1,1 +1,22 @@
-//! Placeholder until this crate is written.
+//! `vrs-provisioning`: the back office of vrs-kiosk.
+//!
+//! * [`server`] — the device API (`/v1/enroll`, `/v1/check-in`, `/v1/records`) over TLS
+//!   with client certificates issued by our own [`ca`].
+//! * [`store`] — the [`store::Repository`] trait and its SQLite implementation.
+//! * [`cli`] — the `vrs-provision` command line (server and operator commands).
+//!
+//! Smaller parts: [`api`] (handlers), [`refusal`] (error bodies), [`tls`], [`imei`],
+//! [`password`], [`device_import`] (bulk CSV), [`csv_export`] (officers' CSV), [`error`].
+
+pub mod api;
+pub mod ca;
+pub mod cli;
+pub mod csv_export;
+pub mod device_import;
+pub mod error;
+pub mod imei;
+pub mod password;
+pub mod refusal;
+pub mod server;
+pub mod store;
+pub mod tls;

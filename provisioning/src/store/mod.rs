@@ -1,0 +1,408 @@
+//! Storage of the back office behind one [`Repository`] trait.
+//!
+//! The server and the operator CLI talk only to the trait. SQLite ([`sqlite`]) is the
+//! embedded default; a PostgreSQL implementation will slot in behind the same trait (the
+//! `postgres://` URL scheme is reserved for it and refused with a typed error until then).
+//!
+//! The trait is synchronous: the server calls it from `tokio::task::spawn_blocking`, the
+//! CLI calls it directly. Implementations must be `Send + Sync` and do their own locking.
+
+pub mod sqlite;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+use vrs_protocol::wire::{AccountVerifier, CheckInRequest, Receipt, Venue};
+use vrs_protocol::{Lifecycle, MunicipalityCode, Record};
+
+/// Vaccine makers every new database starts with.
+pub const SEEDED_VACCINE_MAKERS: [&str; 4] = [
+    "ファイザー",
+    "モデルナ",
+    "武田/ノババックス",
+    "アストラゼネカ",
+];
+
+/// Why a storage operation failed. Messages are for operators, in Japanese.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `--db` names PostgreSQL, which this build cannot use yet.
+    #[error(
+        "PostgreSQL ({url}) はこのビルドではまだ使えません(not supported yet in this build)。\
+         --db sqlite:ファイルのパス を指定してください"
+    )]
+    PostgresNotSupported {
+        /// The URL as given, without its password.
+        url: String,
+    },
+    /// `--db` is neither `sqlite:` nor `postgres://`.
+    #[error(
+        "データベースの指定「{given}」を理解できません。sqlite:ファイルのパス の形で指定してください"
+    )]
+    UnsupportedUrl {
+        /// What was given, without any password.
+        given: String,
+    },
+    /// The database file cannot be opened or created.
+    #[error("データベース {path} を開けません: {source}。パスと権限を確認してください")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer version of this program.
+    #[error(
+        "データベースのスキーマ版 {found} はこのプログラム(対応版 {supported})より新しいです。\
+         新しい版の vrs-provision を使ってください"
+    )]
+    SchemaTooNew {
+        /// `user_version` found in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A device with this serial is already registered.
+    #[error("シリアル番号 {serial} の端末はすでに登録されています")]
+    DuplicateDevice {
+        /// The serial.
+        serial: String,
+    },
+    /// No device has this serial.
+    #[error(
+        "シリアル番号 {serial} の端末は登録されていません。シリアル番号を確認するか、物流担当に端末登録を依頼してください"
+    )]
+    UnknownDevice {
+        /// The serial.
+        serial: String,
+    },
+    /// The device is not in a state that allows the operation.
+    #[error("端末 {serial} は現在「{}」のため、{action}できません", state.label_ja())]
+    WrongState {
+        /// The serial.
+        serial: String,
+        /// Its current state.
+        state: Lifecycle,
+        /// What was attempted, in Japanese (e.g. `アクティベート`).
+        action: &'static str,
+    },
+    /// A venue with this name already exists in the municipality.
+    #[error("市町村 {municipality} には会場「{name}」がすでにあります")]
+    DuplicateVenue {
+        /// The municipality.
+        municipality: MunicipalityCode,
+        /// The name.
+        name: String,
+    },
+    /// No venue has this id.
+    #[error("会場ID {id} は登録されていません。venue add で表示されたIDを指定してください")]
+    UnknownVenue {
+        /// The id.
+        id: String,
+    },
+    /// The venue belongs to another municipality than the account.
+    #[error(
+        "会場ID {id} は市町村 {venue_municipality} の会場です。同じ市町村の会場を指定してください"
+    )]
+    VenueOfOtherMunicipality {
+        /// The venue id.
+        id: String,
+        /// The venue's municipality.
+        venue_municipality: MunicipalityCode,
+    },
+    /// An account with this login ID already exists.
+    #[error("ログインID {login_id} はすでに使われています。別のIDを指定してください")]
+    DuplicateAccount {
+        /// The login ID.
+        login_id: String,
+    },
+    /// Stored data that this program cannot read back (a damaged or hand-edited row).
+    #[error("データベースの内容が不正です({what})。管理者に連絡してください")]
+    Corrupt {
+        /// What could not be read.
+        what: String,
+    },
+    /// Any other SQLite failure.
+    #[error("データベースの操作に失敗しました: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// A device as the back office knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Hardware serial (primary key).
+    pub serial: String,
+    /// IMEI registered by logistics.
+    pub imei: String,
+    /// Lifecycle state.
+    pub state: Lifecycle,
+    /// Municipality it is activated for.
+    pub municipality: Option<MunicipalityCode>,
+    /// SHA-256 of its client certificate (DER), lowercase hex.
+    pub cert_fingerprint: Option<String>,
+    /// When logistics registered it.
+    pub registered_at: OffsetDateTime,
+    /// When it enrolled.
+    pub enrolled_at: Option<OffsetDateTime>,
+    /// Its last check-in.
+    pub last_check_in_at: Option<OffsetDateTime>,
+    /// Heartbeat of its last check-in.
+    pub heartbeat: Option<CheckInRequest>,
+}
+
+/// One line of a bulk device registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    /// Hardware serial.
+    pub serial: String,
+    /// IMEI (already checked).
+    pub imei: String,
+}
+
+/// A staff account to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    /// Login ID.
+    pub login_id: String,
+    /// Municipality the account belongs to.
+    pub municipality: MunicipalityCode,
+    /// Argon2id PHC string.
+    pub password_phc: String,
+    /// Venue the account is restricted to.
+    pub venue_id: Option<String>,
+}
+
+/// A record as stored: the uploaded fields plus where and when it arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The record as the tablet sent it.
+    pub record: Record,
+    /// When the back office stored it.
+    pub received_at: OffsetDateTime,
+    /// Serial of the tablet that sent it.
+    pub device_serial: String,
+    /// The later record with the same business key that replaced it, if any.
+    pub superseded_by: Option<Uuid>,
+}
+
+/// Registrations of one venue on one day (current records only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VenueDayCount {
+    /// Vaccination date.
+    pub date: Date,
+    /// Ticket municipality.
+    pub municipality: MunicipalityCode,
+    /// Venue name as recorded.
+    pub venue: String,
+    /// 接種済 records.
+    pub vaccinated: u64,
+    /// 予診のみ records.
+    pub screening_only: u64,
+}
+
+/// Filter for [`Repository::daily_counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountFilter {
+    /// Only records of this ticket municipality.
+    pub municipality: Option<MunicipalityCode>,
+    /// Only this vaccination date.
+    pub date: Option<Date>,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    /// When it happened.
+    pub at: OffsetDateTime,
+    /// Who did it: an operator name, `device:SERIAL` or `cli`.
+    pub actor: String,
+    /// What was done, e.g. `device.activate`.
+    pub action: String,
+    /// What it was done to, e.g. a serial.
+    pub subject: String,
+    /// Details as JSON (never a full ticket number).
+    pub detail: serde_json::Value,
+}
+
+/// Everything the server and the CLI need from storage.
+///
+/// Every state-changing method writes its audit event in the same transaction as the change.
+pub trait Repository: Send + Sync {
+    /// Pre-registers one device (state `factory`).
+    fn register_device(&self, device: &NewDevice, actor: &str) -> Result<(), StoreError>;
+
+    /// Pre-registers many devices: all of them or, on any error, none.
+    fn register_devices(&self, devices: &[NewDevice], actor: &str) -> Result<usize, StoreError>;
+
+    /// The device with this serial.
+    fn device(&self, serial: &str) -> Result<Option<Device>, StoreError>;
+
+    /// The device whose client certificate has this SHA-256 fingerprint.
+    fn device_by_fingerprint(&self, fingerprint: &str) -> Result<Option<Device>, StoreError>;
+
+    /// Every device, by serial.
+    fn devices(&self) -> Result<Vec<Device>, StoreError>;
+
+    /// Records a successful enrollment: stores the certificate fingerprint and moves a
+    /// `factory` device to `awaiting_activation`. Fails with [`StoreError::WrongState`]
+    /// when the device is not in `factory` (e.g. a concurrent enrollment won).
+    fn record_enrollment(
+        &self,
+        serial: &str,
+        cert_fingerprint: &str,
+        at: OffsetDateTime,
+    ) -> Result<Device, StoreError>;
+
+    /// Activates an `awaiting_activation` device for a municipality.
+    fn activate_device(
+        &self,
+        serial: &str,
+        municipality: MunicipalityCode,
+        actor: &str,
+    ) -> Result<Device, StoreError>;
+
+    /// Locks an enrolled device (no login; it keeps uploading).
+    fn lock_device(&self, serial: &str, actor: &str) -> Result<Device, StoreError>;
+
+    /// Stores the heartbeat of a check-in.
+    fn record_check_in(
+        &self,
+        serial: &str,
+        heartbeat: &CheckInRequest,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Adds a venue; returns its id.
+    fn add_venue(
+        &self,
+        municipality: MunicipalityCode,
+        name: &str,
+        actor: &str,
+    ) -> Result<String, StoreError>;
+
+    /// Venues of a municipality, by id.
+    fn venues(&self, municipality: MunicipalityCode) -> Result<Vec<Venue>, StoreError>;
+
+    /// Vaccine makers, in display order.
+    fn vaccine_makers(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Adds a staff account.
+    fn add_account(&self, account: &NewAccount, actor: &str) -> Result<(), StoreError>;
+
+    /// Accounts of a municipality, by login ID.
+    fn accounts(&self, municipality: MunicipalityCode) -> Result<Vec<AccountVerifier>, StoreError>;
+
+    /// Stores a batch of (already validated) records from one device, atomically, and
+    /// returns one receipt per record in batch order.
+    ///
+    /// Same id again → `duplicate` (nothing changes). Same (municipality, ticket number,
+    /// dose) as a current record registered earlier → that record is marked superseded and
+    /// the receipt says `overwrote`. A record registered *before* the current one with its
+    /// key (a late upload) is stored directly into history, already superseded, and the
+    /// receipt says `stored`.
+    fn store_records(
+        &self,
+        device_serial: &str,
+        records: &[Record],
+        received_at: OffsetDateTime,
+    ) -> Result<Vec<Receipt>, StoreError>;
+
+    /// Records of one ticket municipality, oldest registration first.
+    fn records(
+        &self,
+        municipality: MunicipalityCode,
+        include_superseded: bool,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+
+    /// Per-venue daily counts of current records.
+    fn daily_counts(&self, filter: CountFilter) -> Result<Vec<VenueDayCount>, StoreError>;
+
+    /// Appends an audit event on its own (for actions that change nothing else).
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError>;
+
+    /// The latest `limit` audit events, newest first.
+    fn audit_events(&self, limit: usize) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// Opens the repository a `--db` value names: `sqlite:PATH` (or `sqlite://PATH`).
+/// `postgres://…` is recognised and refused with [`StoreError::PostgresNotSupported`].
+pub fn open(url: &str) -> Result<Arc<dyn Repository>, StoreError> {
+    match parse_url(url)? {
+        DbUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteRepository::open(&path)?)),
+    }
+}
+
+/// A parsed `--db` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+}
+
+/// Parses a `--db` value without opening anything.
+pub fn parse_url(url: &str) -> Result<DbUrl, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(StoreError::PostgresNotSupported {
+            url: without_password(url),
+        });
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"));
+    match path {
+        Some(path) if !path.is_empty() => Ok(DbUrl::Sqlite(PathBuf::from(path))),
+        _ => Err(StoreError::UnsupportedUrl {
+            given: without_password(url),
+        }),
+    }
+}
+
+/// `scheme://user:secret@host` → `scheme://user:***@host`, so errors never echo a password.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            parse_url("sqlite:/tmp/a.db").unwrap(),
+            DbUrl::Sqlite("/tmp/a.db".into())
+        );
+        assert_eq!(
+            parse_url("sqlite:///tmp/a.db").unwrap(),
+            DbUrl::Sqlite("/tmp/a.db".into())
+        );
+        let err = parse_url("postgres://vrs:hunter2@db/vrs").unwrap_err();
+        assert!(matches!(err, StoreError::PostgresNotSupported { .. }));
+        let text = err.to_string();
+        assert!(text.contains("not supported yet in this build"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(matches!(
+            parse_url("mysql://x").unwrap_err(),
+            StoreError::UnsupportedUrl { .. }
+        ));
+        assert!(matches!(
+            parse_url("sqlite:").unwrap_err(),
+            StoreError::UnsupportedUrl { .. }
+        ));
+        assert!(matches!(
+            parse_url("/tmp/a.db").unwrap_err(),
+            StoreError::UnsupportedUrl { .. }
+        ));
+    }
+}

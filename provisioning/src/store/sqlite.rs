@@ -1,0 +1,1180 @@
+//! The SQLite [`Repository`]: one file, WAL journal, foreign keys on, schema migrations
+//! tracked by `PRAGMA user_version`.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+use vrs_protocol::wire::{AccountVerifier, CheckInRequest, Receipt, ReceiptStatus, Venue};
+use vrs_protocol::{Lifecycle, MunicipalityCode, Outcome, Record, TicketNumber};
+
+use super::{
+    AuditEvent, CountFilter, Device, NewAccount, NewDevice, Repository, SEEDED_VACCINE_MAKERS,
+    StoreError, StoredRecord, VenueDayCount,
+};
+
+/// Schema migrations; `MIGRATIONS[n]` takes `user_version` from `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE devices (
+    serial              TEXT PRIMARY KEY,
+    imei                TEXT NOT NULL,
+    state               TEXT NOT NULL,
+    municipality        TEXT,
+    cert_fingerprint    TEXT UNIQUE,
+    registered_at       TEXT NOT NULL,
+    enrolled_at         TEXT,
+    last_check_in_at    TEXT,
+    firmware_version    TEXT,
+    outbox_depth        INTEGER,
+    oldest_unsent_age_s INTEGER,
+    modem_json          TEXT
+);
+CREATE TABLE venues (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    municipality TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    UNIQUE (municipality, name)
+);
+CREATE TABLE vaccine_makers (
+    position INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL UNIQUE
+);
+CREATE TABLE accounts (
+    login_id     TEXT PRIMARY KEY,
+    municipality TEXT NOT NULL,
+    password_phc TEXT NOT NULL,
+    venue_id     INTEGER REFERENCES venues(id),
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX accounts_municipality ON accounts(municipality);
+CREATE TABLE records (
+    id                   TEXT PRIMARY KEY,
+    registered_at        TEXT NOT NULL,
+    registered_at_us     INTEGER NOT NULL,
+    vaccination_date     TEXT NOT NULL,
+    municipality         TEXT NOT NULL,
+    ticket_number        TEXT NOT NULL,
+    dose                 INTEGER NOT NULL,
+    ticket_kind          INTEGER NOT NULL,
+    venue                TEXT NOT NULL,
+    doctor               TEXT NOT NULL,
+    maker                TEXT NOT NULL,
+    lot                  TEXT NOT NULL,
+    outcome              TEXT NOT NULL,
+    operator             TEXT NOT NULL,
+    received_at          TEXT NOT NULL,
+    device_serial        TEXT NOT NULL REFERENCES devices(serial),
+    superseded_by        TEXT REFERENCES records(id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX records_key ON records(municipality, ticket_number, dose);
+CREATE UNIQUE INDEX records_current_key ON records(municipality, ticket_number, dose)
+    WHERE superseded_by IS NULL;
+CREATE INDEX records_day ON records(vaccination_date, venue);
+CREATE TABLE audit_events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail  TEXT NOT NULL
+);
+"#];
+
+const DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]");
+
+const DEVICE_COLUMNS: &str = "serial, imei, state, municipality, cert_fingerprint, \
+    registered_at, enrolled_at, last_check_in_at, firmware_version, outbox_depth, \
+    oldest_unsent_age_s, modem_json";
+
+const RECORD_COLUMNS: &str = "id, registered_at, vaccination_date, municipality, \
+    ticket_number, dose, ticket_kind, venue, doctor, maker, lot, outcome, operator, \
+    received_at, device_serial, superseded_by";
+
+/// A [`Repository`] in one SQLite file.
+pub struct SqliteRepository {
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for SqliteRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteRepository").finish_non_exhaustive()
+    }
+}
+
+impl SqliteRepository {
+    /// Opens (creating if needed) and migrates the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_error)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(open_error)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_error)?;
+        // Devices drop a record only once we acknowledge it: make every commit durable.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_error)?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The newest schema version this build writes.
+    pub fn schema_version() -> i64 {
+        MIGRATIONS.len() as i64
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions
+        // roll back on drop), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if found > supported {
+        return Err(StoreError::SchemaTooNew { found, supported });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        if index == 0 {
+            for (position, name) in SEEDED_VACCINE_MAKERS.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO vaccine_makers (position, name) VALUES (?1, ?2)",
+                    params![position as i64, name],
+                )?;
+            }
+        }
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+        log::info!("database schema migrated to version {}", index + 1);
+    }
+    Ok(())
+}
+
+fn ts(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+fn parse_ts(text: &str, what: &str) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| StoreError::Corrupt {
+        what: format!("{what}「{text}」: {e}"),
+    })
+}
+
+fn parse_opt_ts(text: Option<String>, what: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+    text.map(|t| parse_ts(&t, what)).transpose()
+}
+
+fn date_text(date: Date) -> String {
+    date.format(DATE_FORMAT)
+        .unwrap_or_else(|_| date.to_string())
+}
+
+fn parse_date(text: &str) -> Result<Date, StoreError> {
+    Date::parse(text, DATE_FORMAT).map_err(|e| StoreError::Corrupt {
+        what: format!("日付「{text}」: {e}"),
+    })
+}
+
+fn parse_code(text: &str) -> Result<MunicipalityCode, StoreError> {
+    MunicipalityCode::parse(text).map_err(|e| StoreError::Corrupt {
+        what: format!("市町村コード: {e}"),
+    })
+}
+
+fn micros(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
+}
+
+fn audit(
+    tx: &Connection,
+    at: OffsetDateTime,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit_events (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![ts(at), actor, action, subject, detail.to_string()],
+    )?;
+    Ok(())
+}
+
+/// The raw columns of a device row, converted outside the rusqlite closure so that
+/// conversion errors keep their own type.
+struct DeviceRow {
+    serial: String,
+    imei: String,
+    state: String,
+    municipality: Option<String>,
+    cert_fingerprint: Option<String>,
+    registered_at: String,
+    enrolled_at: Option<String>,
+    last_check_in_at: Option<String>,
+    firmware_version: Option<String>,
+    outbox_depth: Option<i64>,
+    oldest_unsent_age_s: Option<i64>,
+    modem_json: Option<String>,
+}
+
+impl DeviceRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            serial: row.get(0)?,
+            imei: row.get(1)?,
+            state: row.get(2)?,
+            municipality: row.get(3)?,
+            cert_fingerprint: row.get(4)?,
+            registered_at: row.get(5)?,
+            enrolled_at: row.get(6)?,
+            last_check_in_at: row.get(7)?,
+            firmware_version: row.get(8)?,
+            outbox_depth: row.get(9)?,
+            oldest_unsent_age_s: row.get(10)?,
+            modem_json: row.get(11)?,
+        })
+    }
+
+    fn into_device(self) -> Result<Device, StoreError> {
+        let state = Lifecycle::from_name(&self.state).ok_or_else(|| StoreError::Corrupt {
+            what: format!("端末 {} の状態「{}」", self.serial, self.state),
+        })?;
+        let heartbeat = match self.firmware_version {
+            Some(firmware_version) => Some(CheckInRequest {
+                firmware_version,
+                outbox_depth: self
+                    .outbox_depth
+                    .and_then(|d| u32::try_from(d).ok())
+                    .unwrap_or(0),
+                oldest_unsent_age_s: self.oldest_unsent_age_s.and_then(|a| u64::try_from(a).ok()),
+                modem: self
+                    .modem_json
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt {
+                        what: format!("端末 {} のモデム情報: {e}", self.serial),
+                    })?,
+            }),
+            None => None,
+        };
+        Ok(Device {
+            municipality: self.municipality.as_deref().map(parse_code).transpose()?,
+            registered_at: parse_ts(&self.registered_at, "登録日時")?,
+            enrolled_at: parse_opt_ts(self.enrolled_at, "登録日時")?,
+            last_check_in_at: parse_opt_ts(self.last_check_in_at, "チェックイン日時")?,
+            serial: self.serial,
+            imei: self.imei,
+            state,
+            cert_fingerprint: self.cert_fingerprint,
+            heartbeat,
+        })
+    }
+}
+
+fn load_device(conn: &Connection, serial: &str) -> Result<Option<Device>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE serial = ?1"),
+        [serial],
+        DeviceRow::read,
+    )
+    .optional()?
+    .map(DeviceRow::into_device)
+    .transpose()
+}
+
+fn require_device(conn: &Connection, serial: &str) -> Result<Device, StoreError> {
+    load_device(conn, serial)?.ok_or_else(|| StoreError::UnknownDevice {
+        serial: serial.to_owned(),
+    })
+}
+
+fn insert_device(
+    tx: &Connection,
+    device: &NewDevice,
+    at: OffsetDateTime,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let inserted = tx.execute(
+        "INSERT INTO devices (serial, imei, state, registered_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (serial) DO NOTHING",
+        params![
+            device.serial,
+            device.imei,
+            Lifecycle::Factory.as_str(),
+            ts(at)
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(StoreError::DuplicateDevice {
+            serial: device.serial.clone(),
+        });
+    }
+    audit(
+        tx,
+        at,
+        actor,
+        "device.register",
+        &device.serial,
+        json!({ "imei": device.imei }),
+    )
+}
+
+struct RecordRow {
+    id: String,
+    registered_at: String,
+    vaccination_date: String,
+    municipality: String,
+    ticket_number: String,
+    dose: i64,
+    ticket_kind: i64,
+    venue: String,
+    doctor: String,
+    maker: String,
+    lot: String,
+    outcome: String,
+    operator: String,
+    received_at: String,
+    device_serial: String,
+    superseded_by: Option<String>,
+}
+
+impl RecordRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            registered_at: row.get(1)?,
+            vaccination_date: row.get(2)?,
+            municipality: row.get(3)?,
+            ticket_number: row.get(4)?,
+            dose: row.get(5)?,
+            ticket_kind: row.get(6)?,
+            venue: row.get(7)?,
+            doctor: row.get(8)?,
+            maker: row.get(9)?,
+            lot: row.get(10)?,
+            outcome: row.get(11)?,
+            operator: row.get(12)?,
+            received_at: row.get(13)?,
+            device_serial: row.get(14)?,
+            superseded_by: row.get(15)?,
+        })
+    }
+
+    fn into_stored(self) -> Result<StoredRecord, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt { what };
+        let uuid = |text: &str| {
+            Uuid::parse_str(text).map_err(|e| corrupt(format!("記録ID「{text}」: {e}")))
+        };
+        let record = Record {
+            id: uuid(&self.id)?,
+            registered_at: parse_ts(&self.registered_at, "登録日時")?,
+            vaccination_date: parse_date(&self.vaccination_date)?,
+            municipality: parse_code(&self.municipality)?,
+            ticket_number: TicketNumber::parse(&self.ticket_number)
+                .map_err(|e| corrupt(format!("記録 {} の券番号: {e}", self.id)))?,
+            dose: u8::try_from(self.dose)
+                .map_err(|_| corrupt(format!("記録 {} の接種回数", self.id)))?,
+            ticket_kind: u8::try_from(self.ticket_kind)
+                .map_err(|_| corrupt(format!("記録 {} の券種", self.id)))?,
+            venue: self.venue,
+            doctor: self.doctor,
+            maker: self.maker,
+            lot: self.lot,
+            outcome: Outcome::from_name(&self.outcome)
+                .ok_or_else(|| corrupt(format!("記録 {} の結果「{}」", self.id, self.outcome)))?,
+            operator: self.operator,
+        };
+        Ok(StoredRecord {
+            record,
+            received_at: parse_ts(&self.received_at, "受信日時")?,
+            device_serial: self.device_serial,
+            superseded_by: self.superseded_by.as_deref().map(uuid).transpose()?,
+        })
+    }
+}
+
+fn insert_record(
+    tx: &Connection,
+    record: &Record,
+    device_serial: &str,
+    received_at: OffsetDateTime,
+    superseded_by: Option<Uuid>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        &format!(
+            "INSERT INTO records ({RECORD_COLUMNS}, registered_at_us) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+        ),
+        params![
+            record.id.to_string(),
+            ts(record.registered_at),
+            date_text(record.vaccination_date),
+            record.municipality.as_string(),
+            record.ticket_number.as_str(),
+            record.dose,
+            record.ticket_kind,
+            record.venue,
+            record.doctor,
+            record.maker,
+            record.lot,
+            record.outcome.as_str(),
+            record.operator,
+            ts(received_at),
+            device_serial,
+            superseded_by.map(|id| id.to_string()),
+            micros(record.registered_at),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores one record inside the batch transaction and says what became of it.
+fn store_one(
+    tx: &Connection,
+    device_serial: &str,
+    record: &Record,
+    received_at: OffsetDateTime,
+) -> Result<ReceiptStatus, StoreError> {
+    let id = record.id.to_string();
+    let known: Option<i64> = tx
+        .query_row("SELECT 1 FROM records WHERE id = ?1", [&id], |r| r.get(0))
+        .optional()?;
+    if known.is_some() {
+        return Ok(ReceiptStatus::Duplicate);
+    }
+    let current: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT id, registered_at_us FROM records \
+             WHERE municipality = ?1 AND ticket_number = ?2 AND dose = ?3 \
+             AND superseded_by IS NULL",
+            params![
+                record.municipality.as_string(),
+                record.ticket_number.as_str(),
+                record.dose
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((current_id, current_us)) = current else {
+        insert_record(tx, record, device_serial, received_at, None)?;
+        return Ok(ReceiptStatus::Stored);
+    };
+    // Newer wins; equal timestamps are ordered by the time-ordered (v7) id.
+    if (micros(record.registered_at), id.as_str()) >= (current_us, current_id.as_str()) {
+        tx.execute(
+            "UPDATE records SET superseded_by = ?1 WHERE id = ?2",
+            params![id, current_id],
+        )?;
+        insert_record(tx, record, device_serial, received_at, None)?;
+        audit(
+            tx,
+            received_at,
+            &format!("device:{device_serial}"),
+            "record.supersede",
+            &current_id,
+            json!({
+                "superseded_by": id,
+                "municipality": record.municipality.as_string(),
+                "ticket": record.ticket_number.masked(),
+                "dose": record.dose,
+            }),
+        )?;
+        Ok(ReceiptStatus::Overwrote)
+    } else {
+        let current_uuid = Uuid::parse_str(&current_id).map_err(|e| StoreError::Corrupt {
+            what: format!("記録ID「{current_id}」: {e}"),
+        })?;
+        insert_record(tx, record, device_serial, received_at, Some(current_uuid))?;
+        audit(
+            tx,
+            received_at,
+            &format!("device:{device_serial}"),
+            "record.late",
+            &id,
+            json!({
+                "superseded_by": current_id,
+                "municipality": record.municipality.as_string(),
+                "ticket": record.ticket_number.masked(),
+                "dose": record.dose,
+            }),
+        )?;
+        Ok(ReceiptStatus::Stored)
+    }
+}
+
+impl Repository for SqliteRepository {
+    fn register_device(&self, device: &NewDevice, actor: &str) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(|tx| insert_device(tx, device, now, actor))
+    }
+
+    fn register_devices(&self, devices: &[NewDevice], actor: &str) -> Result<usize, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(|tx| {
+            for device in devices {
+                insert_device(tx, device, now, actor)?;
+            }
+            Ok(devices.len())
+        })
+    }
+
+    fn device(&self, serial: &str) -> Result<Option<Device>, StoreError> {
+        load_device(&self.conn(), serial)
+    }
+
+    fn device_by_fingerprint(&self, fingerprint: &str) -> Result<Option<Device>, StoreError> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE cert_fingerprint = ?1"),
+                [fingerprint],
+                DeviceRow::read,
+            )
+            .optional()?
+            .map(DeviceRow::into_device)
+            .transpose()
+    }
+
+    fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices ORDER BY serial"
+        ))?;
+        let rows = stmt
+            .query_map([], DeviceRow::read)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(DeviceRow::into_device).collect()
+    }
+
+    fn record_enrollment(
+        &self,
+        serial: &str,
+        cert_fingerprint: &str,
+        at: OffsetDateTime,
+    ) -> Result<Device, StoreError> {
+        self.write(|tx| {
+            let device = require_device(tx, serial)?;
+            if device.state != Lifecycle::Factory {
+                return Err(StoreError::WrongState {
+                    serial: serial.to_owned(),
+                    state: device.state,
+                    action: "証明書を発行",
+                });
+            }
+            tx.execute(
+                "UPDATE devices SET state = ?1, cert_fingerprint = ?2, enrolled_at = ?3 \
+                 WHERE serial = ?4",
+                params![
+                    Lifecycle::AwaitingActivation.as_str(),
+                    cert_fingerprint,
+                    ts(at),
+                    serial
+                ],
+            )?;
+            audit(
+                tx,
+                at,
+                &format!("device:{serial}"),
+                "device.enroll",
+                serial,
+                json!({ "cert_sha256": cert_fingerprint }),
+            )?;
+            require_device(tx, serial)
+        })
+    }
+
+    fn activate_device(
+        &self,
+        serial: &str,
+        municipality: MunicipalityCode,
+        actor: &str,
+    ) -> Result<Device, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(|tx| {
+            let device = require_device(tx, serial)?;
+            if device.state != Lifecycle::AwaitingActivation {
+                return Err(StoreError::WrongState {
+                    serial: serial.to_owned(),
+                    state: device.state,
+                    action: "アクティベート",
+                });
+            }
+            tx.execute(
+                "UPDATE devices SET state = ?1, municipality = ?2 WHERE serial = ?3",
+                params![Lifecycle::Active.as_str(), municipality.as_string(), serial],
+            )?;
+            audit(
+                tx,
+                now,
+                actor,
+                "device.activate",
+                serial,
+                json!({ "municipality": municipality.as_string() }),
+            )?;
+            require_device(tx, serial)
+        })
+    }
+
+    fn lock_device(&self, serial: &str, actor: &str) -> Result<Device, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(|tx| {
+            let device = require_device(tx, serial)?;
+            if !matches!(
+                device.state,
+                Lifecycle::AwaitingActivation | Lifecycle::Active
+            ) {
+                return Err(StoreError::WrongState {
+                    serial: serial.to_owned(),
+                    state: device.state,
+                    action: "利用停止",
+                });
+            }
+            tx.execute(
+                "UPDATE devices SET state = ?1 WHERE serial = ?2",
+                params![Lifecycle::Locked.as_str(), serial],
+            )?;
+            audit(
+                tx,
+                now,
+                actor,
+                "device.lock",
+                serial,
+                json!({ "previous_state": device.state.as_str() }),
+            )?;
+            require_device(tx, serial)
+        })
+    }
+
+    fn record_check_in(
+        &self,
+        serial: &str,
+        heartbeat: &CheckInRequest,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let modem = heartbeat
+            .modem
+            .as_ref()
+            .map(|m| serde_json::to_string(m).unwrap_or_default());
+        let changed = self.conn().execute(
+            "UPDATE devices SET last_check_in_at = ?1, firmware_version = ?2, outbox_depth = ?3, \
+             oldest_unsent_age_s = ?4, modem_json = ?5 WHERE serial = ?6",
+            params![
+                ts(at),
+                heartbeat.firmware_version,
+                heartbeat.outbox_depth,
+                heartbeat
+                    .oldest_unsent_age_s
+                    .map(|a| i64::try_from(a).unwrap_or(i64::MAX)),
+                modem,
+                serial
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::UnknownDevice {
+                serial: serial.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn add_venue(
+        &self,
+        municipality: MunicipalityCode,
+        name: &str,
+        actor: &str,
+    ) -> Result<String, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(|tx| {
+            let inserted = tx.execute(
+                "INSERT INTO venues (municipality, name, created_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (municipality, name) DO NOTHING",
+                params![municipality.as_string(), name, ts(now)],
+            )?;
+            if inserted == 0 {
+                return Err(StoreError::DuplicateVenue {
+                    municipality,
+                    name: name.to_owned(),
+                });
+            }
+            let id = tx.last_insert_rowid().to_string();
+            audit(
+                tx,
+                now,
+                actor,
+                "venue.add",
+                &id,
+                json!({ "municipality": municipality.as_string(), "name": name }),
+            )?;
+            Ok(id)
+        })
+    }
+
+    fn venues(&self, municipality: MunicipalityCode) -> Result<Vec<Venue>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT id, name FROM venues WHERE municipality = ?1 ORDER BY id")?;
+        let venues = stmt
+            .query_map([municipality.as_string()], |r| {
+                Ok(Venue {
+                    id: r.get::<_, i64>(0)?.to_string(),
+                    name: r.get(1)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(venues)
+    }
+
+    fn vaccine_makers(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT name FROM vaccine_makers ORDER BY position")?;
+        let makers = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(makers)
+    }
+
+    fn add_account(&self, account: &NewAccount, actor: &str) -> Result<(), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(|tx| {
+            let venue_id = match &account.venue_id {
+                Some(id) => {
+                    let unknown = || StoreError::UnknownVenue { id: id.clone() };
+                    let numeric: i64 = id.parse().map_err(|_| unknown())?;
+                    let venue_municipality: String = tx
+                        .query_row(
+                            "SELECT municipality FROM venues WHERE id = ?1",
+                            [numeric],
+                            |r| r.get(0),
+                        )
+                        .optional()?
+                        .ok_or_else(unknown)?;
+                    let venue_municipality = parse_code(&venue_municipality)?;
+                    if venue_municipality != account.municipality {
+                        return Err(StoreError::VenueOfOtherMunicipality {
+                            id: id.clone(),
+                            venue_municipality,
+                        });
+                    }
+                    Some(numeric)
+                }
+                None => None,
+            };
+            let inserted = tx.execute(
+                "INSERT INTO accounts (login_id, municipality, password_phc, venue_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (login_id) DO NOTHING",
+                params![
+                    account.login_id,
+                    account.municipality.as_string(),
+                    account.password_phc,
+                    venue_id,
+                    ts(now)
+                ],
+            )?;
+            if inserted == 0 {
+                return Err(StoreError::DuplicateAccount {
+                    login_id: account.login_id.clone(),
+                });
+            }
+            audit(
+                tx,
+                now,
+                actor,
+                "account.add",
+                &account.login_id,
+                json!({
+                    "municipality": account.municipality.as_string(),
+                    "venue_id": account.venue_id,
+                }),
+            )
+        })
+    }
+
+    fn accounts(&self, municipality: MunicipalityCode) -> Result<Vec<AccountVerifier>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT login_id, password_phc, venue_id FROM accounts WHERE municipality = ?1 \
+             ORDER BY login_id",
+        )?;
+        let accounts = stmt
+            .query_map([municipality.as_string()], |r| {
+                Ok(AccountVerifier {
+                    login_id: r.get(0)?,
+                    password_phc: r.get(1)?,
+                    venue_id: r.get::<_, Option<i64>>(2)?.map(|id| id.to_string()),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(accounts)
+    }
+
+    fn store_records(
+        &self,
+        device_serial: &str,
+        records: &[Record],
+        received_at: OffsetDateTime,
+    ) -> Result<Vec<Receipt>, StoreError> {
+        self.write(|tx| {
+            let mut receipts = Vec::with_capacity(records.len());
+            let mut counts = [0u32; 3];
+            for record in records {
+                let status = store_one(tx, device_serial, record, received_at)?;
+                counts[status as usize] += 1;
+                receipts.push(Receipt {
+                    id: record.id,
+                    status,
+                });
+            }
+            audit(
+                tx,
+                received_at,
+                &format!("device:{device_serial}"),
+                "records.upload",
+                device_serial,
+                json!({
+                    "stored": counts[ReceiptStatus::Stored as usize],
+                    "duplicate": counts[ReceiptStatus::Duplicate as usize],
+                    "overwrote": counts[ReceiptStatus::Overwrote as usize],
+                }),
+            )?;
+            Ok(receipts)
+        })
+    }
+
+    fn records(
+        &self,
+        municipality: MunicipalityCode,
+        include_superseded: bool,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let conn = self.conn();
+        let filter = if include_superseded {
+            ""
+        } else {
+            "AND superseded_by IS NULL"
+        };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE municipality = ?1 {filter} \
+             ORDER BY registered_at_us, id"
+        ))?;
+        let rows = stmt
+            .query_map([municipality.as_string()], RecordRow::read)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(RecordRow::into_stored).collect()
+    }
+
+    fn daily_counts(&self, filter: CountFilter) -> Result<Vec<VenueDayCount>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT vaccination_date, municipality, venue, \
+                    SUM(outcome = 'vaccinated'), SUM(outcome = 'screening_only') \
+             FROM records \
+             WHERE superseded_by IS NULL \
+               AND (?1 IS NULL OR municipality = ?1) \
+               AND (?2 IS NULL OR vaccination_date = ?2) \
+             GROUP BY vaccination_date, municipality, venue \
+             ORDER BY vaccination_date, municipality, venue",
+        )?;
+        let rows = stmt
+            .query_map(
+                params![
+                    filter.municipality.map(MunicipalityCode::as_string),
+                    filter.date.map(date_text)
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(date, municipality, venue, vaccinated, screening)| {
+                Ok(VenueDayCount {
+                    date: parse_date(&date)?,
+                    municipality: parse_code(&municipality)?,
+                    venue,
+                    vaccinated: u64::try_from(vaccinated).unwrap_or(0),
+                    screening_only: u64::try_from(screening).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.write(|tx| {
+            audit(
+                tx,
+                event.at,
+                &event.actor,
+                &event.action,
+                &event.subject,
+                event.detail.clone(),
+            )
+        })
+    }
+
+    fn audit_events(&self, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT at, actor, action, subject, detail FROM audit_events ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(at, actor, action, subject, detail)| {
+                Ok(AuditEvent {
+                    at: parse_ts(&at, "監査記録の日時")?,
+                    actor,
+                    action,
+                    subject,
+                    detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt {
+                        what: format!("監査記録の詳細: {e}"),
+                    })?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn repo(dir: &tempfile::TempDir) -> SqliteRepository {
+        SqliteRepository::open(&dir.path().join("b.db")).unwrap()
+    }
+
+    fn record(ticket: &str, at: OffsetDateTime) -> Record {
+        Record {
+            id: Uuid::now_v7(),
+            registered_at: at,
+            vaccination_date: date!(2021 - 06 - 01),
+            municipality: "131016".parse().unwrap(),
+            ticket_number: TicketNumber::parse(ticket).unwrap(),
+            dose: 1,
+            ticket_kind: 1,
+            venue: "会場".into(),
+            doctor: "医師".into(),
+            maker: "モデルナ".into(),
+            lot: "L1".into(),
+            outcome: Outcome::ScreeningOnly,
+            operator: "op".into(),
+        }
+    }
+
+    #[test]
+    fn migrations_run_once_and_settings_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(repo(&dir));
+        let again = repo(&dir);
+        assert_eq!(
+            again.vaccine_makers().unwrap(),
+            SEEDED_VACCINE_MAKERS.to_vec()
+        );
+        let conn = again.conn();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SqliteRepository::schema_version());
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let r = repo(&dir);
+            r.conn().pragma_update(None, "user_version", 99).unwrap();
+        }
+        let err = SqliteRepository::open(&dir.path().join("b.db")).unwrap_err();
+        assert!(
+            matches!(err, StoreError::SchemaTooNew { found: 99, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn device_lifecycle_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(&dir);
+        let device = NewDevice {
+            serial: "SN".into(),
+            imei: "490154203237518".into(),
+        };
+        r.register_device(&device, "t").unwrap();
+        assert!(matches!(
+            r.register_device(&device, "t"),
+            Err(StoreError::DuplicateDevice { .. })
+        ));
+        let code: MunicipalityCode = "131016".parse().unwrap();
+        assert!(matches!(
+            r.activate_device("SN", code, "t"),
+            Err(StoreError::WrongState {
+                state: Lifecycle::Factory,
+                ..
+            })
+        ));
+        assert!(matches!(
+            r.lock_device("SN", "t"),
+            Err(StoreError::WrongState { .. })
+        ));
+        let now = OffsetDateTime::now_utc();
+        let enrolled = r.record_enrollment("SN", "ab12", now).unwrap();
+        assert_eq!(enrolled.state, Lifecycle::AwaitingActivation);
+        assert!(matches!(
+            r.record_enrollment("SN", "cd34", now),
+            Err(StoreError::WrongState { .. })
+        ));
+        assert_eq!(
+            r.device_by_fingerprint("ab12").unwrap().unwrap().serial,
+            "SN"
+        );
+        let active = r.activate_device("SN", code, "t").unwrap();
+        assert_eq!(
+            (active.state, active.municipality),
+            (Lifecycle::Active, Some(code))
+        );
+        assert_eq!(r.lock_device("SN", "t").unwrap().state, Lifecycle::Locked);
+        assert!(matches!(
+            r.activate_device("nope", code, "t"),
+            Err(StoreError::UnknownDevice { .. })
+        ));
+        let actions: Vec<String> = r
+            .audit_events(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "device.lock",
+                "device.activate",
+                "device.enroll",
+                "device.register"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failing_batch_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(&dir);
+        r.register_device(
+            &NewDevice {
+                serial: "SN".into(),
+                imei: "490154203237518".into(),
+            },
+            "t",
+        )
+        .unwrap();
+        let at = datetime!(2021-06-01 10:00 UTC);
+        // The device is unknown: the foreign key fails, the transaction rolls back and
+        // leaves neither records nor an audit event.
+        let events_before = r.audit_events(100).unwrap().len();
+        assert!(
+            r.store_records("SN-unknown", &[record("0000000001", at)], at)
+                .is_err()
+        );
+        let code: MunicipalityCode = "131016".parse().unwrap();
+        assert!(r.records(code, true).unwrap().is_empty());
+        assert_eq!(r.audit_events(100).unwrap().len(), events_before);
+        let receipts = r
+            .store_records(
+                "SN",
+                &[record("0000000001", at), record("0000000002", at)],
+                at,
+            )
+            .unwrap();
+        assert_eq!(receipts.len(), 2);
+        let counts = r.daily_counts(CountFilter::default()).unwrap();
+        assert_eq!(counts.len(), 1);
+        assert_eq!((counts[0].vaccinated, counts[0].screening_only), (0, 2));
+    }
+
+    #[test]
+    fn accounts_and_venues_stay_in_their_municipality() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(&dir);
+        let chiyoda: MunicipalityCode = "131016".parse().unwrap();
+        let sapporo: MunicipalityCode = "011002".parse().unwrap();
+        let venue = r.add_venue(sapporo, "札幌会場", "t").unwrap();
+        assert!(matches!(
+            r.add_venue(sapporo, "札幌会場", "t"),
+            Err(StoreError::DuplicateVenue { .. })
+        ));
+        let account = |venue_id: Option<String>| NewAccount {
+            login_id: "a1".into(),
+            municipality: chiyoda,
+            password_phc: "$argon2id$x".into(),
+            venue_id,
+        };
+        assert!(matches!(
+            r.add_account(&account(Some(venue.clone())), "t"),
+            Err(StoreError::VenueOfOtherMunicipality { .. })
+        ));
+        assert!(matches!(
+            r.add_account(&account(Some("999".into())), "t"),
+            Err(StoreError::UnknownVenue { .. })
+        ));
+        r.add_account(&account(None), "t").unwrap();
+        assert!(matches!(
+            r.add_account(&account(None), "t"),
+            Err(StoreError::DuplicateAccount { .. })
+        ));
+        assert_eq!(r.accounts(chiyoda).unwrap().len(), 1);
+        assert!(r.accounts(sapporo).unwrap().is_empty());
+        assert_eq!(r.venues(sapporo).unwrap()[0].id, venue);
+        assert!(r.venues(chiyoda).unwrap().is_empty());
+    }
+}
