@@ -197,12 +197,16 @@ impl TicketPayload {
 pub struct TicketRules {
     /// Allowed 券種 digits. Default: `1` (vaccination) and `2` (screening only).
     pub allowed_kinds: Vec<u8>,
+    /// 券種 digits of screening-only tickets, which can only be registered as 予診のみ.
+    /// Default: `2`.
+    pub screening_only_kinds: Vec<u8>,
 }
 
 impl Default for TicketRules {
     fn default() -> Self {
         Self {
             allowed_kinds: vec![1, 2],
+            screening_only_kinds: vec![2],
         }
     }
 }
@@ -217,6 +221,11 @@ pub struct Ticket {
 }
 
 impl TicketRules {
+    /// Whether a ticket of this 券種 may only be registered as 予診のみ.
+    pub fn is_screening_only(&self, kind: u8) -> bool {
+        self.screening_only_kinds.contains(&kind)
+    }
+
     /// Full validation of an 18-character payload.
     ///
     /// Faults are reported in reading order: shape, then 券種, 回数, municipality.
@@ -344,7 +353,9 @@ mod tests {
     fn allowed_kinds_are_configurable() {
         let rules = TicketRules {
             allowed_kinds: vec![1],
+            ..TicketRules::default()
         };
+        assert!(rules.is_screening_only(2));
         let err = rules
             .parse("210110020000000001", MasterList::embedded())
             .unwrap_err();
