@@ -33,7 +33,7 @@ pub fn check(imei: &str) -> Result<(), ImeiError> {
             }
         })
         .sum();
-    if sum % 10 != 0 {
+    if !sum.is_multiple_of(10) {
         return Err(ImeiError::CheckDigit(imei.to_owned()));
     }
     Ok(())

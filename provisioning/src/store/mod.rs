@@ -53,6 +53,14 @@ pub enum StoreError {
         /// The SQLite error.
         source: rusqlite::Error,
     },
+    /// The database file cannot be created.
+    #[error("データベース {path} を作成できません: {source}。ディレクトリと権限を確認してください")]
+    Create {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// The database was written by a newer version of this program.
     #[error(
         "データベースのスキーマ版 {found} はこのプログラム(対応版 {supported})より新しいです。\

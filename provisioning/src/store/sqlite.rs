@@ -116,6 +116,10 @@ impl SqliteRepository {
             path: path.to_owned(),
             source,
         };
+        create_private(path).map_err(|source| StoreError::Create {
+            path: path.to_owned(),
+            source,
+        })?;
         let mut conn = Connection::open(path).map_err(open_error)?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_error)?;
@@ -152,6 +156,23 @@ impl SqliteRepository {
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
+    }
+}
+
+/// Creates the database file readable by its owner only (it holds ticket numbers and
+/// password hashes); SQLite gives its -wal and -shm files the same mode. An existing file
+/// keeps its mode.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -1009,6 +1030,12 @@ mod tests {
     fn migrations_run_once_and_settings_hold() {
         let dir = tempfile::tempdir().unwrap();
         drop(repo(&dir));
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dir.path().join("b.db"))
+                .unwrap()
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "the database is private to its owner");
         let again = repo(&dir);
         assert_eq!(
             again.vaccine_makers().unwrap(),
