@@ -31,7 +31,7 @@ use vrs_protocol::{MasterList, Municipality, MunicipalityCode};
 
 use crate::ca::CertificateAuthority;
 use crate::server::{self, ServerConfig};
-use crate::store::{self, CountFilter, NewAccount, NewDevice, Repository};
+use crate::store::{self, AuditEvent, CountFilter, NewAccount, NewDevice, Repository};
 use crate::{csv_export, device_import, imei, password};
 
 /// The back office of vrs-kiosk.
@@ -63,6 +63,7 @@ pub struct DbArg {
 pub enum Command {
     /// Run the device API over TLS until SIGINT/SIGTERM.
     Serve {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// Address to listen on, e.g. 0.0.0.0:8443.
@@ -103,6 +104,7 @@ pub enum Command {
 pub enum DeviceCommand {
     /// Pre-register one tablet so that it may enroll.
     Register {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// Hardware serial.
@@ -114,6 +116,7 @@ pub enum DeviceCommand {
     },
     /// Pre-register tablets from a CSV file (header `serial,imei`), all or nothing.
     Import {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// The CSV file.
@@ -122,6 +125,7 @@ pub enum DeviceCommand {
     },
     /// Activate an enrolled tablet for a municipality.
     Activate {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// Hardware serial.
@@ -133,6 +137,7 @@ pub enum DeviceCommand {
     },
     /// Lock a tablet (no login; it keeps uploading its records).
     Lock {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// Hardware serial.
@@ -141,6 +146,7 @@ pub enum DeviceCommand {
     },
     /// List all tablets.
     List {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
     },
@@ -151,6 +157,7 @@ pub enum DeviceCommand {
 pub enum VenueCommand {
     /// Add a venue; prints its id.
     Add {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// Municipality code.
@@ -167,6 +174,7 @@ pub enum VenueCommand {
 pub enum AccountCommand {
     /// Add a staff account; the password is read from the first line of stdin or a file.
     Add {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// Municipality code.
@@ -189,6 +197,7 @@ pub enum AccountCommand {
 pub enum RecordsCommand {
     /// CSV of a municipality's records (full ticket numbers: for municipal officers).
     Export {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// Ticket municipality code.
@@ -203,6 +212,7 @@ pub enum RecordsCommand {
     },
     /// Per-venue daily counts of current records.
     Count {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// Only this ticket municipality.
@@ -219,6 +229,7 @@ pub enum RecordsCommand {
 pub enum AuditCommand {
     /// The latest audit events, newest first.
     List {
+        /// The database.
         #[command(flatten)]
         db: DbArg,
         /// How many.
@@ -307,6 +318,17 @@ pub fn run<I: IntoIterator<Item = String>>(args: I, out: &mut dyn Write) -> anyh
             let repo = open(&db)?;
             let municipality = municipality_arg(&municipality)?;
             let records = repo.records(municipality.code, include_superseded)?;
+            // Full ticket numbers leave the system here: record who took them.
+            repo.append_audit(&AuditEvent {
+                at: OffsetDateTime::now_utc(),
+                actor: actor.to_owned(),
+                action: "records.export".into(),
+                subject: municipality.code.as_string(),
+                detail: serde_json::json!({
+                    "rows": records.len(),
+                    "include_superseded": include_superseded,
+                }),
+            })?;
             if bom {
                 out.write_all("\u{feff}".as_bytes())?;
             }

@@ -80,8 +80,8 @@ impl RunningServer {
         self.stop_and_join();
     }
 
-    /// Blocks until the server stops (only by [`RunningServer::shutdown`] or drop from
-    /// another owner, or a fatal runtime failure).
+    /// Blocks until the server thread ends: after [`Stopper::stop`] was called from
+    /// another thread (see [`RunningServer::stopper`]).
     pub fn wait(mut self) {
         if let Some(thread) = self.thread.take()
             && thread.join().is_err()
