@@ -201,15 +201,9 @@ fn pseudo_text(seed: u64, u: f32, v: f32, w: f32, h: f32, margin: f32, pitch: f3
 
 /// The 95 modules of an EAN-13 symbol for 12 data digits (check digit added).
 pub(crate) fn ean13_modules(data: [u8; 12]) -> Vec<bool> {
-    const L: [u8; 10] = [
-        0x0D, 0x19, 0x13, 0x3D, 0x23, 0x31, 0x2F, 0x3B, 0x37, 0x0B,
-    ];
-    const G: [u8; 10] = [
-        0x27, 0x33, 0x1B, 0x21, 0x1D, 0x39, 0x05, 0x11, 0x09, 0x17,
-    ];
-    const PARITY: [u8; 10] = [
-        0x00, 0x0B, 0x0D, 0x0E, 0x13, 0x19, 0x1C, 0x15, 0x16, 0x1A,
-    ];
+    const L: [u8; 10] = [0x0D, 0x19, 0x13, 0x3D, 0x23, 0x31, 0x2F, 0x3B, 0x37, 0x0B];
+    const G: [u8; 10] = [0x27, 0x33, 0x1B, 0x21, 0x1D, 0x39, 0x05, 0x11, 0x09, 0x17];
+    const PARITY: [u8; 10] = [0x00, 0x0B, 0x0D, 0x0E, 0x13, 0x19, 0x1C, 0x15, 0x16, 0x1A];
     let sum: u32 = data
         .iter()
         .enumerate()
@@ -228,7 +222,11 @@ pub(crate) fn ean13_modules(data: [u8; 12]) -> Vec<bool> {
     let parity = PARITY[usize::from(digits[0])];
     for (i, d) in digits[1..7].iter().enumerate() {
         let use_g = parity >> (5 - i) & 1 == 1;
-        let code = if use_g { G[usize::from(*d)] } else { L[usize::from(*d)] };
+        let code = if use_g {
+            G[usize::from(*d)]
+        } else {
+            L[usize::from(*d)]
+        };
         push(&mut m, code, 7);
     }
     push(&mut m, 0b01010, 5);

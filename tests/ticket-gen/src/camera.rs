@@ -77,7 +77,11 @@ fn compose(ticket: Option<&GrayImage>, scene: &Scene, seed: u64) -> Result<GrayI
     };
     light(&mut radiance, scene);
     gaussian_blur(&mut radiance, scene.defocus_sigma);
-    motion_blur(&mut radiance, scene.motion_blur_px, scene.motion_blur_angle_deg);
+    motion_blur(
+        &mut radiance,
+        scene.motion_blur_px,
+        scene.motion_blur_angle_deg,
+    );
     let frame = sensor(&radiance, scene.noise_sigma, seed);
     match scene.jpeg_quality {
         None => Ok(frame),
@@ -169,8 +173,10 @@ fn draw_ticket(reflect: &mut [f32], ticket: &GrayImage, scene: &Scene, cam: &Cam
     let Some((x0, y0, x1, y1)) = scene.extent(aspect) else {
         return;
     };
-    let xs = ((x0 - 2.0).floor().max(0.0) as usize)..((x1 + 2.0).ceil().clamp(0.0, w as f32) as usize);
-    let ys = ((y0 - 2.0).floor().max(0.0) as usize)..((y1 + 2.0).ceil().clamp(0.0, h as f32) as usize);
+    let xs =
+        ((x0 - 2.0).floor().max(0.0) as usize)..((x1 + 2.0).ceil().clamp(0.0, w as f32) as usize);
+    let ys =
+        ((y0 - 2.0).floor().max(0.0) as usize)..((y1 + 2.0).ceil().clamp(0.0, h as f32) as usize);
     for y in ys {
         for x in xs.clone() {
             let Some((u, v)) = cam.sheet_point(&surface, x as f64 + 0.5, y as f64 + 0.5) else {
@@ -211,7 +217,10 @@ fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
     let len2 = dx * dx + dy * dy;
     let t = (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0);
     let (cx, cy) = (a.0 + t * dx, a.1 + t * dy);
-    (((p.0 - cx).powi(2) + (p.1 - cy).powi(2)).sqrt(), t * len2.sqrt())
+    (
+        ((p.0 - cx).powi(2) + (p.1 - cy).powi(2)).sqrt(),
+        t * len2.sqrt(),
+    )
 }
 
 fn draw_finger(reflect: &mut [f32], scene: &Scene, cam: &Camera, f: &Finger, aspect: f32) {
@@ -300,7 +309,11 @@ fn sensor(p: &Plane, noise_sigma: f32, seed: u64) -> GrayImage {
         .map(|i| 255.0 * (i as f32 / STEPS as f32).powf(1.0 / 2.2))
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let sigma = if noise_sigma.is_finite() { noise_sigma.max(0.0) } else { 0.0 };
+    let sigma = if noise_sigma.is_finite() {
+        noise_sigma.max(0.0)
+    } else {
+        0.0
+    };
     let mut img = GrayImage::new(p.width as u32, p.height as u32);
     for (out, rad) in img.pixels_mut().zip(&p.data) {
         let idx = (rad.clamp(0.0, 1.0) * STEPS as f32).round() as usize;
@@ -334,7 +347,9 @@ mod tests {
     use super::*;
 
     fn checker(w: u32, h: u32) -> GrayImage {
-        GrayImage::from_fn(w, h, |x, y| Luma([if (x / 8 + y / 8) % 2 == 0 { 255 } else { 0 }]))
+        GrayImage::from_fn(w, h, |x, y| {
+            Luma([if (x / 8 + y / 8) % 2 == 0 { 255 } else { 0 }])
+        })
     }
 
     #[test]
@@ -400,6 +415,9 @@ mod tests {
         scene.scale = f32::NAN;
         let frame = camera_frame(&checker(630, 340), &scene, 1);
         assert_eq!(frame.dimensions(), (100, 120));
-        assert_eq!(camera_frame(&GrayImage::new(0, 0), &scene, 1).dimensions(), (0, 0));
+        assert_eq!(
+            camera_frame(&GrayImage::new(0, 0), &scene, 1).dimensions(),
+            (0, 0)
+        );
     }
 }

@@ -145,7 +145,11 @@ mod tests {
     ];
 
     fn standard(c: char) -> &'static str {
-        STANDARD.iter().find(|(k, _)| *k == c).map(|(_, s)| *s).unwrap()
+        STANDARD
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map(|(_, s)| *s)
+            .unwrap()
     }
 
     #[test]
@@ -163,7 +167,11 @@ mod tests {
     fn every_character_has_four_bars_three_spaces() {
         for (c, _) in TABLE {
             let start = if is_start_stop(c) { c } else { 'A' };
-            let data = if is_start_stop(c) { String::new() } else { c.to_string() };
+            let data = if is_start_stop(c) {
+                String::new()
+            } else {
+                c.to_string()
+            };
             let e = encode(start, &data, 'D').unwrap();
             let first: Vec<_> = e.iter().take(7).collect();
             assert_eq!(first.iter().filter(|x| x.bar).count(), 4);
@@ -183,7 +191,10 @@ mod tests {
     fn refuses_what_codabar_cannot_carry() {
         assert!(matches!(
             encode('A', "12O4", 'A'),
-            Err(GenError::Nw7Unencodable { position: 3, found: 'O' })
+            Err(GenError::Nw7Unencodable {
+                position: 3,
+                found: 'O'
+            })
         ));
         assert!(matches!(
             encode('E', "1234", 'A'),

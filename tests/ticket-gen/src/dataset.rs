@@ -12,7 +12,7 @@ use vrs_protocol::{MasterList, MunicipalityCode};
 use crate::camera::{try_camera_frame, try_empty_frame};
 use crate::error::GenError;
 use crate::fonts::Fonts;
-use crate::scene::{Background, FIT_ASPECT, Finger, Scene, Tier};
+use crate::scene::{Background, FIT_ASPECT, Finger, Quad, Scene, Tier};
 use crate::spec::{Nw7Variant, Symbol, TICKET_WIDTH_MM, TicketSpec};
 use crate::ticket::{QR_SIZE_MM, TicketLayout, layout, render_ticket};
 
@@ -32,7 +32,7 @@ pub struct Sample {
     /// The tier it was drawn for (sequences are [`Tier::Easy`]-like and say so).
     pub tier: Tier,
     /// Ticket corners in the frame (TL, TR, BR, BL of the ticket), if a ticket is shown.
-    pub quad: Option<[(f32, f32); 4]>,
+    pub quad: Option<Quad>,
     /// Approximate size of one QR module in frame pixels, if a QR is printed.
     pub qr_module_px: Option<f32>,
 }
@@ -165,40 +165,54 @@ fn render_resolution(ticket_px: f32) -> f32 {
     (ticket_px / TICKET_WIDTH_MM * 1.5).clamp(8.0, 40.0)
 }
 
-fn qr_module_px(spec: &TicketSpec, quad: &[(f32, f32); 4]) -> Option<f32> {
+fn qr_module_px(spec: &TicketSpec, quad: &Quad) -> Option<f32> {
     if !spec.qr {
         return None;
     }
-    let modules = qrcode::QrCode::with_error_correction_level(
-        spec.payload.as_bytes(),
-        qrcode::EcLevel::M,
-    )
-    .ok()?
-    .width() as f32;
+    let modules =
+        qrcode::QrCode::with_error_correction_level(spec.payload.as_bytes(), qrcode::EcLevel::M)
+            .ok()?
+            .width() as f32;
     let edge = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
     let px_per_mm = (edge(quad[0], quad[1]) + edge(quad[3], quad[2])) / 2.0 / TICKET_WIDTH_MM;
     Some(px_per_mm * QR_SIZE_MM / modules)
 }
 
-/// Renders `spec` into `scene`, returning the frame, corners and QR module size.
+/// A frame of a ticket with what is known about where it landed.
+struct Shot {
+    frame: GrayImage,
+    quad: Option<Quad>,
+    qr_module_px: Option<f32>,
+}
+
+/// Renders `spec` into `scene`.
 fn shoot(
     spec: &TicketSpec,
     scene: &Scene,
     fonts: &Fonts,
     noise_seed: u64,
-) -> Result<(GrayImage, Option<[(f32, f32); 4]>, Option<f32>), GenError> {
+) -> Result<Shot, GenError> {
     let ppm = render_resolution(scene.scale * scene.width as f32);
     let ticket = render_ticket(spec, fonts, ppm)?;
     let frame = try_camera_frame(&ticket, scene, noise_seed)?;
     let quad = scene.ticket_quad(spec.height_mm / TICKET_WIDTH_MM);
-    let module = quad.as_ref().and_then(|q| qr_module_px(spec, q));
-    Ok((frame, quad, module))
+    let qr_module_px = quad.as_ref().and_then(|q| qr_module_px(spec, q));
+    Ok(Shot {
+        frame,
+        quad,
+        qr_module_px,
+    })
 }
 
 /// `count` labelled frames of `tier`, deterministic for `seed`. Every tenth frame has no
 /// ticket; the others mix all three symbols, the QR under a finger, no QR (2021 tickets,
 /// dose 1–2) and the 18-digit NW-7. Hard frames often have a finger over one more symbol.
-pub fn dataset(tier: Tier, count: usize, seed: u64, fonts: &Fonts) -> Result<Vec<Sample>, GenError> {
+pub fn dataset(
+    tier: Tier,
+    count: usize,
+    seed: u64,
+    fonts: &Fonts,
+) -> Result<Vec<Sample>, GenError> {
     dataset_sized(tier, count, seed, fonts, None)
 }
 
@@ -250,7 +264,11 @@ fn one_sample(
         });
     }
     let set = pick_set(rng);
-    let doses = if set == SymbolSet::QrAbsent { 1..=2 } else { 1..=9 };
+    let doses = if set == SymbolSet::QrAbsent {
+        1..=2
+    } else {
+        1..=9
+    };
     let payload = random_payload(rng, doses);
     let mut spec = TicketSpec::new(&payload);
     spec.height_mm = rng.random_range(33.0..=35.0);
@@ -271,7 +289,11 @@ fn one_sample(
     } else {
         None
     };
-    let (frame, quad, qr_module_px) = shoot(&spec, &scene, fonts, rng.random())?;
+    let Shot {
+        frame,
+        quad,
+        qr_module_px,
+    } = shoot(&spec, &scene, fonts, rng.random())?;
     Ok(Sample {
         name,
         frame,
@@ -339,7 +361,7 @@ pub fn sequence(
         rest.rotation_deg = rng.random_range(-12.0..12.0);
         rest.tilt_deg = rng.random_range(0.0..5.0);
         rest.tilt_axis_deg = rng.random_range(0.0..180.0);
-        rest.scale = rng.random_range(0.5..0.7);
+        rest.scale = rng.random_range(0.55..0.72);
         rest.paper = rng.random_range(0.8..0.9);
         rest.fit(&mut rng, FIT_ASPECT);
         let aspect = spec.height_mm / TICKET_WIDTH_MM;
@@ -360,10 +382,15 @@ pub fn sequence(
                 (scene.center.0 - prev_center.0) * width as f32,
                 (scene.center.1 - prev_center.1) * height as f32,
             );
-            scene.motion_blur_px = mx.hypot(my).min(12.0);
+            // The shutter is open for a fraction of the frame interval.
+            scene.motion_blur_px = (0.4 * mx.hypot(my)).min(10.0);
             scene.motion_blur_angle_deg = my.atan2(mx).to_degrees();
             prev_center = scene.center;
-            let (frame, quad, qr_module_px) = shoot(&spec, &scene, fonts, rng.random())?;
+            let Shot {
+                frame,
+                quad,
+                qr_module_px,
+            } = shoot(&spec, &scene, fonts, rng.random())?;
             out.push(Sample {
                 name: format!("frame-{:04}", out.len() + 1),
                 frame,

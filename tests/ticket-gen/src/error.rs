@@ -16,7 +16,9 @@ pub enum GenError {
         package: &'static str,
     },
     /// A font file exists but cannot be read or parsed.
-    #[error("フォント {path} を読み込めません({reason})。ファイルを確認するか {package} を再インストールしてください")]
+    #[error(
+        "フォント {path} を読み込めません({reason})。ファイルを確認するか {package} を再インストールしてください"
+    )]
     FontInvalid {
         /// The font file.
         path: PathBuf,
@@ -26,7 +28,9 @@ pub enum GenError {
         package: &'static str,
     },
     /// A character that NW-7 (Codabar) cannot carry.
-    #[error("NW-7 で表せない文字「{found}」が{position}文字目にあります(使えるのは 0–9 - $ : / . + と A–D)")]
+    #[error(
+        "NW-7 で表せない文字「{found}」が{position}文字目にあります(使えるのは 0–9 - $ : / . + と A–D)"
+    )]
     Nw7Unencodable {
         /// 1-based position in the data.
         position: usize,

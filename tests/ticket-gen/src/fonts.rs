@@ -136,7 +136,10 @@ impl TextPainter<'_> {
             if let Some(p) = prev {
                 x += scaled.kern(p, id);
             }
-            self.glyph(font, id.with_scale_and_position(scale, point(x, baseline_px)));
+            self.glyph(
+                font,
+                id.with_scale_and_position(scale, point(x, baseline_px)),
+            );
             x += scaled.h_advance(id);
             prev = Some(id);
         }
@@ -159,7 +162,10 @@ impl TextPainter<'_> {
             let id = scaled.glyph_id(c);
             let adv = scaled.h_advance(id);
             let x = x_px + i as f32 * pitch_px + (pitch_px - adv) / 2.0;
-            self.glyph(font, id.with_scale_and_position(scale, point(x, baseline_px)));
+            self.glyph(
+                font,
+                id.with_scale_and_position(scale, point(x, baseline_px)),
+            );
         }
     }
 

@@ -234,7 +234,12 @@ impl Camera {
     /// Pixel position of a ticket point; `None` behind the camera.
     pub fn project(&self, p: V3) -> Option<(f64, f64)> {
         let c = self.to_camera(p);
-        (c[2] > 1e-9).then(|| (self.f * c[0] / c[2] + self.cx, self.f * c[1] / c[2] + self.cy))
+        (c[2] > 1e-9).then(|| {
+            (
+                self.f * c[0] / c[2] + self.cx,
+                self.f * c[1] / c[2] + self.cy,
+            )
+        })
     }
 
     /// Where pixel `(x, y)` meets the flat ticket plane; `None` when the ray misses it.
@@ -354,7 +359,10 @@ mod tests {
             for (u, v) in [(-0.45, -0.25), (0.0, 0.0), (0.4, 0.2), (0.3, -0.1)] {
                 let (x, y) = cam.project(surface.point(u, v)).unwrap();
                 let (bu, bv) = cam.sheet_point(&surface, x, y).unwrap();
-                assert!((bu - u).abs() < 1e-3 && (bv - v).abs() < 1e-3, "{u},{v} → {bu},{bv}");
+                assert!(
+                    (bu - u).abs() < 1e-3 && (bv - v).abs() < 1e-3,
+                    "{u},{v} → {bu},{bv}"
+                );
             }
         }
     }

@@ -9,6 +9,8 @@
 //!
 //! Fonts are read at run time from Debian packages ([`Fonts::system`]).
 
+#![warn(missing_docs)]
+
 mod background;
 pub mod camera;
 pub mod codabar;
@@ -22,12 +24,11 @@ pub mod spec;
 pub mod ticket;
 
 pub use camera::{
-    MAX_FRAME_SIDE, camera_frame, empty_frame, jpeg_round_trip, try_camera_frame,
-    try_empty_frame,
+    MAX_FRAME_SIDE, camera_frame, empty_frame, jpeg_round_trip, try_camera_frame, try_empty_frame,
 };
 pub use dataset::{Sample, dataset, dataset_sized, finger_over, random_payload, sequence};
 pub use error::GenError;
 pub use fonts::Fonts;
-pub use scene::{Background, Curl, Finger, Fold, Glare, Scene, Shadow, Tier};
+pub use scene::{Background, Curl, Finger, Fold, Glare, Quad, Scene, Shadow, Tier};
 pub use spec::{Nw7Variant, Symbol, TICKET_WIDTH_MM, TicketSpec};
 pub use ticket::{RectMm, TicketLayout, layout, render_ticket};

@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use vrs_ticket_gen::{
-    Fonts, Sample, Scene, Tier, TicketSpec, camera_frame, dataset_sized, render_ticket, sequence,
+    Fonts, Sample, Scene, TicketSpec, Tier, camera_frame, dataset_sized, render_ticket, sequence,
 };
 
 #[derive(Parser)]
-#[command(version, about = "Synthetic vaccination tickets (接種券) and camera frames of them")]
+#[command(
+    version,
+    about = "Synthetic vaccination tickets (接種券) and camera frames of them"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -70,11 +73,11 @@ enum Command {
         /// Seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Frame width.
-        #[arg(long, default_value_t = 640)]
+        /// Frame width (at 640×480 a QR module is only ~3 px).
+        #[arg(long, default_value_t = 1280)]
         width: u32,
         /// Frame height.
-        #[arg(long, default_value_t = 480)]
+        #[arg(long, default_value_t = 720)]
         height: u32,
     },
 }
@@ -111,9 +114,15 @@ fn main() -> Result<()> {
         } => {
             let size = width.zip(height);
             if let Some((w, h)) = size
-                && (w < 64 || h < 64 || w > vrs_ticket_gen::MAX_FRAME_SIDE || h > vrs_ticket_gen::MAX_FRAME_SIDE)
+                && (w < 64
+                    || h < 64
+                    || w > vrs_ticket_gen::MAX_FRAME_SIDE
+                    || h > vrs_ticket_gen::MAX_FRAME_SIDE)
             {
-                bail!("frame size {w}×{h} must be 64…{} per side", vrs_ticket_gen::MAX_FRAME_SIDE);
+                bail!(
+                    "frame size {w}×{h} must be 64…{} per side",
+                    vrs_ticket_gen::MAX_FRAME_SIDE
+                );
             }
             let samples = dataset_sized(tier, count, seed, &fonts, size)?;
             write_samples(&out, &samples)

@@ -131,7 +131,10 @@ mod tests {
         let mut p = impulse(31);
         motion_blur(&mut p, 8.0, 0.0);
         let row: f32 = p.data[15 * 31..16 * 31].iter().sum();
-        assert!((row - 1.0).abs() < 1e-4, "all energy stays in the row: {row}");
+        assert!(
+            (row - 1.0).abs() < 1e-4,
+            "all energy stays in the row: {row}"
+        );
         assert!(p.data[15 * 31 + 18] > 0.05);
         assert_eq!(p.data[14 * 31 + 15], 0.0);
     }

@@ -177,6 +177,9 @@ pub struct Scene {
     pub background: Background,
 }
 
+/// Four points in the frame, in pixels: a ticket's corners.
+pub type Quad = [(f32, f32); 4];
+
 /// Ticket aspect (height / width) assumed when fitting a scene: the tallest ticket.
 pub const FIT_ASPECT: f32 = 35.0 / 63.0;
 
@@ -381,7 +384,7 @@ impl Scene {
 
     /// The four ticket corners in the frame (top-left, top-right, bottom-right,
     /// bottom-left of the ticket), for a ticket of `aspect` = height / width.
-    pub fn ticket_quad(&self, aspect: f32) -> Option<[(f32, f32); 4]> {
+    pub fn ticket_quad(&self, aspect: f32) -> Option<Quad> {
         let cam = Camera::new(self)?;
         let surface = Surface::new(self.curl.as_ref(), self.fold.as_ref());
         let a = f64::from(aspect) / 2.0;

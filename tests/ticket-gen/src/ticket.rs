@@ -215,8 +215,13 @@ pub fn render_ticket(
 
     // Japanese text.
     let ja = fonts.japanese();
-    c.painter()
-        .draw(ja, "新型コロナワクチン接種券", MARGIN_MM * s, 6.0 * s, 3.2 * s);
+    c.painter().draw(
+        ja,
+        "新型コロナワクチン接種券",
+        MARGIN_MM * s,
+        6.0 * s,
+        3.2 * s,
+    );
     if !spec.municipality_name.is_empty() {
         let mut em = 2.8 * s;
         let natural = text_width(ja, &spec.municipality_name, em);

@@ -8,8 +8,8 @@ use image::GrayImage;
 use rxing::BarcodeFormat;
 use vrs_protocol::{MasterList, Nw7Read, TicketRules};
 use vrs_ticket_gen::{
-    Background, Fonts, Nw7Variant, Scene, Tier, TicketSpec, camera_frame, dataset_sized, empty_frame,
-    render_ticket,
+    Background, Fonts, Nw7Variant, Scene, TicketSpec, Tier, camera_frame, dataset_sized,
+    empty_frame, render_ticket,
 };
 
 fn fonts() -> &'static Fonts {
@@ -18,9 +18,14 @@ fn fonts() -> &'static Fonts {
 }
 
 fn decode(img: &GrayImage, format: BarcodeFormat) -> Option<String> {
-    rxing::helpers::detect_in_luma(img.as_raw().clone(), img.width(), img.height(), Some(format))
-        .ok()
-        .map(|r| r.getText().to_owned())
+    rxing::helpers::detect_in_luma(
+        img.as_raw().clone(),
+        img.width(),
+        img.height(),
+        Some(format),
+    )
+    .ok()
+    .map(|r| r.getText().to_owned())
 }
 
 const PAYLOADS: [&str; 4] = [
@@ -129,7 +134,9 @@ fn dataset_samples_are_labelled_and_inside_the_frame() {
                 let line = s.truth_json("x.png");
                 assert_eq!(line["truth"], serde_json::json!(t));
             }
-            (None, None, None) => assert_eq!(s.truth_json("x.png")["truth"], serde_json::Value::Null),
+            (None, None, None) => {
+                assert_eq!(s.truth_json("x.png")["truth"], serde_json::Value::Null)
+            }
             _ => panic!("{}: inconsistent labels", s.name),
         }
     }
@@ -138,8 +145,17 @@ fn dataset_samples_are_labelled_and_inside_the_frame() {
 #[test]
 fn empty_frames_hold_no_qr_and_no_ticket_nw7() {
     for seed in 0..6 {
-        let mut scene = Scene::random(if seed % 2 == 0 { Tier::Medium } else { Tier::Easy }, seed);
-        scene.background = Background::Cluttered { seed: seed * 31 + 5 };
+        let mut scene = Scene::random(
+            if seed % 2 == 0 {
+                Tier::Medium
+            } else {
+                Tier::Easy
+            },
+            seed,
+        );
+        scene.background = Background::Cluttered {
+            seed: seed * 31 + 5,
+        };
         let frame = empty_frame(&scene, seed);
         assert_eq!(decode(&frame, BarcodeFormat::QR_CODE), None, "seed {seed}");
         if let Some(text) = decode(&frame, BarcodeFormat::CODABAR) {
