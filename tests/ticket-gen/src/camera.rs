@@ -13,6 +13,8 @@ use crate::scene::{Finger, Scene};
 
 /// Largest frame side accepted.
 pub const MAX_FRAME_SIDE: u32 = 8192;
+/// Largest blur (Gaussian sigma or motion length) applied, in pixels.
+pub const MAX_BLUR_PX: f32 = 64.0;
 
 /// A camera frame of `ticket` (a flat render: 255 paper, 0 ink) photographed as
 /// `scene` describes. `seed` drives the sensor noise; the background comes from the
@@ -76,10 +78,11 @@ fn compose(ticket: Option<&GrayImage>, scene: &Scene, seed: u64) -> Result<GrayI
         height: hu,
     };
     light(&mut radiance, scene);
-    gaussian_blur(&mut radiance, scene.defocus_sigma);
+    // Limits keep absurd scenes from running for hours; real blur is far smaller.
+    gaussian_blur(&mut radiance, scene.defocus_sigma.min(MAX_BLUR_PX));
     motion_blur(
         &mut radiance,
-        scene.motion_blur_px,
+        scene.motion_blur_px.min(MAX_BLUR_PX),
         scene.motion_blur_angle_deg,
     );
     let frame = sensor(&radiance, scene.noise_sigma, seed);

@@ -224,13 +224,23 @@ pub fn dataset_sized(
     fonts: &Fonts,
     size: Option<(u32, u32)>,
 ) -> Result<Vec<Sample>, GenError> {
+    dataset_iter(tier, count, seed, fonts, size).collect()
+}
+
+/// As [`dataset_sized`], one sample at a time (large sets need not fit in memory).
+/// Sample `i` depends only on `seed` and `i`, so a longer set starts with the shorter one.
+pub fn dataset_iter<'a>(
+    tier: Tier,
+    count: usize,
+    seed: u64,
+    fonts: &'a Fonts,
+    size: Option<(u32, u32)>,
+) -> impl Iterator<Item = Result<Sample, GenError>> + 'a {
     let mut master = ChaCha8Rng::seed_from_u64(seed);
-    let mut out = Vec::with_capacity(count);
-    for i in 0..count {
+    (0..count).map(move |i| {
         let mut rng = ChaCha8Rng::seed_from_u64(master.random());
-        out.push(one_sample(tier, i, &mut rng, fonts, size)?);
-    }
-    Ok(out)
+        one_sample(tier, i, &mut rng, fonts, size)
+    })
 }
 
 fn one_sample(

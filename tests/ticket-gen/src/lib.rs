@@ -24,9 +24,12 @@ pub mod spec;
 pub mod ticket;
 
 pub use camera::{
-    MAX_FRAME_SIDE, camera_frame, empty_frame, jpeg_round_trip, try_camera_frame, try_empty_frame,
+    MAX_BLUR_PX, MAX_FRAME_SIDE, camera_frame, empty_frame, jpeg_round_trip, try_camera_frame,
+    try_empty_frame,
 };
-pub use dataset::{Sample, dataset, dataset_sized, finger_over, random_payload, sequence};
+pub use dataset::{
+    Sample, dataset, dataset_iter, dataset_sized, finger_over, random_payload, sequence,
+};
 pub use error::GenError;
 pub use fonts::Fonts;
 pub use scene::{Background, Curl, Finger, Fold, Glare, Quad, Scene, Shadow, Tier};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use vrs_ticket_gen::{
-    Fonts, Sample, Scene, TicketSpec, Tier, camera_frame, dataset_sized, render_ticket, sequence,
+    Fonts, Sample, Scene, TicketSpec, Tier, camera_frame, dataset_iter, render_ticket, sequence,
 };
 
 #[derive(Parser)]
@@ -82,20 +82,26 @@ enum Command {
     },
 }
 
-fn write_samples(out: &Path, samples: &[Sample]) -> Result<()> {
+fn write_samples(
+    out: &Path,
+    samples: impl IntoIterator<Item = Result<Sample, vrs_ticket_gen::GenError>>,
+) -> Result<()> {
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let truth_path = out.join("truth.jsonl");
     let mut truth = fs::File::create(&truth_path)
         .with_context(|| format!("cannot create {}", truth_path.display()))?;
+    let mut written = 0usize;
     for s in samples {
+        let s = s?;
         let file = format!("{}.png", s.name);
         let path = out.join(&file);
         s.frame
             .save(&path)
             .with_context(|| format!("cannot write {}", path.display()))?;
         writeln!(truth, "{}", s.truth_json(&file))?;
+        written += 1;
     }
-    log::info!("{} frames written to {}", samples.len(), out.display());
+    log::info!("{written} frames written to {}", out.display());
     Ok(())
 }
 
@@ -124,8 +130,7 @@ fn main() -> Result<()> {
                     vrs_ticket_gen::MAX_FRAME_SIDE
                 );
             }
-            let samples = dataset_sized(tier, count, seed, &fonts, size)?;
-            write_samples(&out, &samples)
+            write_samples(&out, dataset_iter(tier, count, seed, &fonts, size))
         }
         Command::Ticket {
             payload,
@@ -152,7 +157,7 @@ fn main() -> Result<()> {
             height,
         } => {
             let samples = sequence(&payloads, width, height, seed, &fonts)?;
-            write_samples(&out, &samples)
+            write_samples(&out, samples.into_iter().map(Ok))
         }
     }
 }

@@ -112,6 +112,9 @@ fn same_seed_gives_identical_frames() {
         assert_eq!(x.truth, y.truth);
         assert_eq!(x.frame.as_raw(), y.frame.as_raw());
     }
+    // A shorter set is a prefix of a longer one.
+    let prefix = dataset_sized(Tier::Medium, 2, 42, fonts(), small).unwrap();
+    assert_eq!(prefix[1].frame.as_raw(), a[1].frame.as_raw());
     let c = dataset_sized(Tier::Medium, 3, 43, fonts(), small).unwrap();
     assert_ne!(a[0].frame.as_raw(), c[0].frame.as_raw());
 }
