@@ -77,6 +77,35 @@ fn symbols_left_off_are_not_there() {
     let img = render_ticket(&spec, fonts(), 10.0).unwrap();
     assert_eq!(decode(&img, BarcodeFormat::QR_CODE), None);
     assert_eq!(decode(&img, BarcodeFormat::CODABAR), None);
+
+    // Ink share inside each symbol's rectangle: printed symbols are there, others blank.
+    let ink = |img: &GrayImage, r: vrs_ticket_gen::RectMm| {
+        let s = 10.0;
+        let (x0, y0) = ((r.x * s) as u32, (r.y * s) as u32);
+        let (x1, y1) = (((r.x + r.w) * s) as u32, ((r.y + r.h) * s) as u32);
+        let mut dark = 0;
+        for y in y0..y1 {
+            for x in x0..x1 {
+                dark += usize::from(img.get_pixel(x, y).0[0] < 128);
+            }
+        }
+        dark as f32 / ((x1 - x0) * (y1 - y0)) as f32
+    };
+    let full = TicketSpec::new(PAYLOADS[0]);
+    let lay = vrs_ticket_gen::layout(&full).unwrap();
+    let printed = render_ticket(&full, fonts(), 10.0).unwrap();
+    let (qr, ocr, nw7) = (lay.qr.unwrap(), lay.ocr_line.unwrap(), lay.nw7.unwrap());
+    assert!(ink(&printed, qr) > 0.3, "QR modules");
+    assert!(ink(&printed, ocr) > 0.1, "OCR-B digits");
+    assert!(ink(&printed, nw7) > 0.3, "NW-7 bars");
+    let mut none = full.clone();
+    none.qr = false;
+    none.ocr_line = false;
+    none.nw7 = Nw7Variant::None;
+    let blank = render_ticket(&none, fonts(), 10.0).unwrap();
+    for r in [qr, ocr, nw7] {
+        assert_eq!(ink(&blank, r), 0.0, "{r:?}");
+    }
 }
 
 #[test]
