@@ -1,0 +1,270 @@
+//! The uplink thread: check-in and draining the outbox, with backoff.
+//!
+//! Registrations never wait for the network: they are committed to the [`Store`] and this
+//! thread uploads them whenever the back office is reachable, oldest first, in batches.
+//! A record leaves the outbox only with a receipt.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+use vrs_protocol::Lifecycle;
+use vrs_protocol::wire::{CheckInRequest, MAX_BATCH, ModemHeartbeat, RecordBatch};
+
+use crate::client::{BackOffice, ClientError};
+use crate::identity::{DeviceIdentity, IdentityError, IdentityFiles};
+use crate::store::{Store, StoreError};
+
+/// What the status bar shows about synchronisation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// Records not yet acknowledged.
+    pub pending: u64,
+    /// Registration time of the oldest of them.
+    pub oldest_unsent: Option<OffsetDateTime>,
+    /// Last time a check-in succeeded.
+    pub last_contact: Option<OffsetDateTime>,
+    /// The last failure, in Japanese, cleared by the next success.
+    pub last_error: Option<String>,
+    /// Lifecycle from the last check-in.
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// Settings of the uplink thread.
+#[derive(Clone)]
+pub struct UplinkConfig {
+    /// The tablet's store.
+    pub db_path: PathBuf,
+    /// Base URL of the back office, e.g. `https://backoffice.example:8443`.
+    pub server_url: String,
+    /// The back office CA shipped in the image, trusted for enrollment.
+    pub factory_ca_pem: String,
+    /// Serial and IMEI, sent at enrollment.
+    pub identity: DeviceIdentity,
+    /// Where the key pair and certificates live.
+    pub identity_files: IdentityFiles,
+    /// Reported at check-in.
+    pub firmware_version: String,
+    /// First retry delay after a failure; doubles up to `max_backoff`.
+    pub min_backoff: Duration,
+    /// Longest retry delay.
+    pub max_backoff: Duration,
+}
+
+/// Why one synchronisation round failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The back office could not be reached or refused.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The identity files could not be read or written.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+}
+
+/// Supplies the modem's heartbeat fields for check-in.
+pub type HeartbeatSource = Box<dyn Fn() -> Option<ModemHeartbeat> + Send>;
+
+/// One round: check in, then upload everything pending. Returns the check-in interval the
+/// back office asked for.
+pub fn sync_once(
+    client: &BackOffice,
+    store: &mut Store,
+    firmware_version: &str,
+    modem: Option<ModemHeartbeat>,
+) -> Result<Duration, SyncError> {
+    let depth = store.outbox_depth()?;
+    let now = OffsetDateTime::now_utc();
+    let request = CheckInRequest {
+        firmware_version: firmware_version.to_owned(),
+        outbox_depth: u32::try_from(depth.pending).unwrap_or(u32::MAX),
+        oldest_unsent_age_s: depth
+            .oldest
+            .map(|t| (now - t).whole_seconds().max(0) as u64),
+        modem,
+    };
+    let response = client.check_in(&request)?;
+    store.save_check_in(&response)?;
+    log::info!(
+        "check-in: {} (outbox {})",
+        response.lifecycle.as_str(),
+        depth.pending
+    );
+    if response.lifecycle.uploads() {
+        loop {
+            let records = store.pending(MAX_BATCH)?;
+            if records.is_empty() {
+                break;
+            }
+            let receipts = client.upload(&RecordBatch { records })?;
+            let acks: Vec<_> = receipts.receipts.iter().map(|r| (r.id, r.status)).collect();
+            store.acknowledge(&acks)?;
+            log::info!("uploaded {} records", acks.len());
+        }
+    }
+    Ok(Duration::from_secs(u64::from(
+        response.config.check_in_interval_s.max(5),
+    )))
+}
+
+struct Shared {
+    status: Mutex<SyncStatus>,
+    wake: Condvar,
+    woken: Mutex<bool>,
+    stop: AtomicBool,
+}
+
+/// Handle to the uplink thread. Dropping it stops the thread.
+pub struct Uplink {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Uplink {
+    /// Starts the thread.
+    pub fn spawn(config: UplinkConfig, heartbeat: HeartbeatSource) -> Self {
+        let shared = Arc::new(Shared {
+            status: Mutex::new(SyncStatus::default()),
+            wake: Condvar::new(),
+            woken: Mutex::new(false),
+            stop: AtomicBool::new(false),
+        });
+        let thread_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("uplink".into())
+            .spawn(move || run(config, heartbeat, &thread_shared))
+            .expect("spawning the uplink thread");
+        Self {
+            shared,
+            thread: Some(thread),
+        }
+    }
+
+    /// The latest status.
+    pub fn status(&self) -> SyncStatus {
+        self.shared.status.lock().expect("uplink status lock").clone()
+    }
+
+    /// Asks for a round now (after a registration, say).
+    pub fn wake(&self) {
+        *self.shared.woken.lock().expect("uplink wake lock") = true;
+        self.shared.wake.notify_all();
+    }
+}
+
+impl Drop for Uplink {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.wake();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Loads the credentials, enrolling first when the tablet has none.
+fn connect(config: &UplinkConfig) -> Result<BackOffice, SyncError> {
+    let credentials = match config.identity_files.load()? {
+        Some(c) => c,
+        None => {
+            log::info!("enrolling {} at {}", config.identity.serial, config.server_url);
+            let c = BackOffice::enroll(
+                &config.server_url,
+                &config.factory_ca_pem,
+                config.identity.clone(),
+            )?;
+            config.identity_files.save(&c)?;
+            c
+        }
+    };
+    Ok(BackOffice::with_credentials(&config.server_url, &credentials)?)
+}
+
+/// Runs `step` until it succeeds or the thread is asked to stop, with backoff between
+/// failures. Failures are published in the status.
+fn retry<T>(
+    config: &UplinkConfig,
+    shared: &Shared,
+    mut step: impl FnMut() -> Result<T, SyncError>,
+) -> Option<T> {
+    let mut backoff = config.min_backoff;
+    while !shared.stop.load(Ordering::SeqCst) {
+        match step() {
+            Ok(value) => return Some(value),
+            Err(e) => {
+                log::warn!("uplink: {e}");
+                shared.status.lock().expect("uplink status lock").last_error = Some(e.to_string());
+                sleep_or_wake(shared, backoff);
+                backoff = (backoff * 2).min(config.max_backoff);
+            }
+        }
+    }
+    None
+}
+
+fn run(config: UplinkConfig, heartbeat: HeartbeatSource, shared: &Shared) {
+    let Some(mut store) = retry(&config, shared, || Ok(Store::open(&config.db_path)?)) else {
+        return;
+    };
+    let Some(client) = retry(&config, shared, || connect(&config)) else {
+        return;
+    };
+    let mut backoff = config.min_backoff;
+    while !shared.stop.load(Ordering::SeqCst) {
+        let wait = match sync_once(&client, &mut store, &config.firmware_version, heartbeat()) {
+            Ok(interval) => {
+                backoff = config.min_backoff;
+                update_status(shared, &store, None);
+                interval
+            }
+            Err(e) => {
+                log::warn!("uplink: {e}");
+                update_status(shared, &store, Some(e.to_string()));
+                let wait = backoff;
+                backoff = (backoff * 2).min(config.max_backoff);
+                wait
+            }
+        };
+        sleep_or_wake(shared, wait);
+    }
+}
+
+fn update_status(shared: &Shared, store: &Store, error: Option<String>) {
+    let depth = store.outbox_depth().unwrap_or_default();
+    let lifecycle = store
+        .last_check_in()
+        .ok()
+        .flatten()
+        .map(|c| c.lifecycle);
+    let mut status = shared.status.lock().expect("uplink status lock");
+    status.pending = depth.pending;
+    status.oldest_unsent = depth.oldest;
+    status.lifecycle = lifecycle;
+    if error.is_none() {
+        status.last_contact = Some(OffsetDateTime::now_utc());
+    }
+    status.last_error = error;
+}
+
+fn sleep_or_wake(shared: &Shared, wait: Duration) {
+    let deadline = Instant::now() + wait;
+    let mut woken = shared.woken.lock().expect("uplink wake lock");
+    while !*woken && !shared.stop.load(Ordering::SeqCst) {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        woken = shared
+            .wake
+            .wait_timeout(woken, deadline - now)
+            .expect("uplink wake lock")
+            .0;
+    }
+    *woken = false;
+}
