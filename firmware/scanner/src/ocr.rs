@@ -31,7 +31,7 @@ impl OcrLine {
         }
         self.confidence
             .iter()
-            .copied()
+            .map(|&c| if c.is_nan() { 0.0 } else { c })
             .fold(f32::INFINITY, f32::min)
             .max(0.0)
     }
@@ -57,6 +57,9 @@ mod tests {
         assert!(line.confident_over(4..18, 0.8));
         assert!(!line.confident_over(0..8, 0.8));
         assert!(!line.confident_over(0..19, 0.0));
+        line.confidence[3] = f32::NAN;
+        assert_eq!(line.min_confidence(), 0.0, "NaN is no confidence");
+        assert!(!line.confident_over(0..18, 0.1));
         line.confidence.pop();
         assert_eq!(
             line.min_confidence(),

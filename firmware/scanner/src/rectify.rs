@@ -105,7 +105,11 @@ pub fn dominant_angle(frame: &GrayFrame) -> Option<f32> {
 /// The frame rotated by `degrees` counter-clockwise (as seen on screen, y down) about its
 /// centre, on a canvas large enough to hold all of it; uncovered corners are white.
 /// Bilinear interpolation.
+/// A non-finite angle leaves the frame as it is.
 pub fn rotate(frame: &GrayFrame, degrees: f32) -> GrayFrame {
+    if !degrees.is_finite() {
+        return frame.clone();
+    }
     let (w, h) = (frame.width() as f32, frame.height() as f32);
     let (sin, cos) = degrees.to_radians().sin_cos();
     let out_w = (w * cos.abs() + h * sin.abs() - 1e-3)

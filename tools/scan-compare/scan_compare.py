@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Accuracy and speed of `vrs-scan` against ZXing-C++ on vrs-ticket-gen data sets.
+
+For each tier (fixed seed per tier) it generates labelled camera-like frames with
+`vrs-ticket-gen frames`, runs `vrs-scan` on them and ZXing-C++ (`pip install zxing-cpp
+pillow`) restricted to what the ticket carries (QR model 2 and Codabar; ZXing-C++ keeps
+Codabar's start/stop letters, which are stripped before comparing), and prints a
+Markdown table:
+
+* per symbology: read rate among frames where the symbol is visible (not covered),
+  misreads (decoded text differs from the truth), symbols "read" on ticket-free frames;
+* for vrs-scan's policy: tickets accepted, wrong tickets accepted, false accepts on
+  ticket-free frames;
+* median and p95 time per frame (vrs-scan's own `ms`; ZXing-C++ timed around its call).
+
+Usage:
+  tools/scan-compare/scan_compare.py --gen target/debug/vrs-ticket-gen \
+      --scan target/debug/vrs-scan --count 200 --work /tmp/scan-compare
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SEEDS = {"easy": 101, "medium": 202, "hard": 303}
+
+
+def generate(gen, tier, count, seed, out):
+    truth = out / "truth.jsonl"
+    if truth.exists() and sum(1 for _ in truth.open()) == count:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [gen, "frames", "--out", str(out), "--tier", tier, "--count", str(count),
+         "--seed", str(seed)],
+        check=True,
+    )
+
+
+def run_vrs_scan(scan, files):
+    results = {}
+    for start in range(0, len(files), 50):
+        batch = files[start:start + 50]
+        proc = subprocess.run([scan, *map(str, batch)], capture_output=True, text=True)
+        for line in proc.stdout.splitlines():
+            obj = json.loads(line)
+            results[Path(obj["file"]).name] = obj
+    return results
+
+
+def run_zxing(files):
+    import zxingcpp
+    from PIL import Image
+
+    formats = [zxingcpp.BarcodeFormat.QRCodeModel2, zxingcpp.BarcodeFormat.Codabar]
+    results = {}
+    for f in files:
+        img = Image.open(f).convert("L")
+        img.load()
+        t0 = time.perf_counter()
+        codes = zxingcpp.read_barcodes(img, formats=formats)
+        ms = (time.perf_counter() - t0) * 1000.0
+        qr, nw7 = [], []
+        for c in codes:
+            if c.format == zxingcpp.BarcodeFormat.Codabar:
+                text = c.text
+                if len(text) >= 2 and text[0] in "ABCDabcd" and text[-1] in "ABCDabcd":
+                    text = text[1:-1]
+                nw7.append(text)
+            else:
+                qr.append(c.text)
+        results[Path(f).name] = {"qr": qr, "nw7": nw7, "ms": ms}
+    return results
+
+
+def nw7_truth(t):
+    if t["nw7"] == "full":
+        return t["truth"]
+    if t["nw7"] == "ticket_number_only":
+        return t["truth"][8:]
+    return None
+
+
+def pct(n, d):
+    return f"{100.0 * n / d:.1f}% ({n}/{d})" if d else "–"
+
+
+def p95(values):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def evaluate(tier, truths, ours, zx):
+    rows = []
+    for name, reader in (("vrs-scan", "ours"), ("ZXing-C++", "zx")):
+        for sym in ("qr", "nw7"):
+            seen = read = wrong = phantom = 0
+            for t in truths:
+                r = ours[t["file"]] if reader == "ours" else zx[t["file"]]
+                if reader == "ours":
+                    texts = [s["text"] for s in r.get("symbols", []) if s["kind"] == sym]
+                else:
+                    texts = r[sym]
+                if t["truth"] is None:
+                    phantom += bool(texts)
+                    continue
+                if sym not in t.get("symbols", []):
+                    continue
+                expected = t["truth"] if sym == "qr" else nw7_truth(t)
+                seen += 1
+                read += expected in texts
+                wrong += any(x != expected for x in texts)
+            rows.append((tier, name, "QR" if sym == "qr" else "NW-7", pct(read, seen),
+                         str(wrong), str(phantom)))
+    with_ticket = [t for t in truths if t["truth"] is not None]
+    empty = [t for t in truths if t["truth"] is None]
+    accepted = sum(ours[t["file"]]["ticket"] == t["truth"] for t in with_ticket)
+    wrong = sum(ours[t["file"]]["ticket"] not in (None, t["truth"]) for t in with_ticket)
+    false_acc = sum(ours[t["file"]]["ticket"] is not None for t in empty)
+    by_source = {}
+    for t in with_ticket:
+        s = ours[t["file"]]["source"]
+        if s:
+            by_source[s] = by_source.get(s, 0) + 1
+    policy = (tier, pct(accepted, len(with_ticket)), str(wrong), f"{false_acc}/{len(empty)}",
+              ", ".join(f"{k} {v}" for k, v in sorted(by_source.items())) or "–")
+    ours_ms = [ours[t["file"]]["ms"] for t in truths]
+    zx_ms = [zx[t["file"]]["ms"] for t in truths]
+    speed = (tier, f"{statistics.median(ours_ms):.1f}", f"{p95(ours_ms):.1f}",
+             f"{statistics.median(zx_ms):.1f}", f"{p95(zx_ms):.1f}")
+    return rows, policy, speed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gen", required=True, help="vrs-ticket-gen binary")
+    ap.add_argument("--scan", required=True, help="vrs-scan binary")
+    ap.add_argument("--tiers", default="easy,medium,hard")
+    ap.add_argument("--count", type=int, default=200)
+    ap.add_argument("--work", default="/tmp/scan-compare")
+    args = ap.parse_args()
+
+    sym_rows, policy_rows, speed_rows = [], [], []
+    for tier in args.tiers.split(","):
+        out = Path(args.work) / tier
+        generate(args.gen, tier, args.count, SEEDS[tier], out)
+        truths = [json.loads(l) for l in (out / "truth.jsonl").open()]
+        files = [out / t["file"] for t in truths]
+        ours = run_vrs_scan(args.scan, files)
+        missing = [t["file"] for t in truths if t["file"] not in ours or "error" in ours[t["file"]]]
+        if missing:
+            sys.exit(f"vrs-scan failed on {missing[:5]}")
+        zx = run_zxing(files)
+        rows, policy, speed = evaluate(tier, truths, ours, zx)
+        sym_rows += rows
+        policy_rows.append(policy)
+        speed_rows.append(speed)
+
+    print("Per symbology (read rate among frames where the symbol is visible; misreads = a"
+          " decoded text that is not the truth; phantom = frames without a ticket where"
+          " the symbology decoded anything):\n")
+    print("| tier | reader | symbology | read rate | misreads | phantom reads |")
+    print("|---|---|---|---|---|---|")
+    for r in sym_rows:
+        print("| " + " | ".join(r) + " |")
+    print("\nvrs-scan acceptance policy (single frame):\n")
+    print("| tier | tickets accepted | wrong tickets accepted | false accepts (empty frames) | by source |")
+    print("|---|---|---|---|---|")
+    for r in policy_rows:
+        print("| " + " | ".join(r) + " |")
+    print("\nTime per frame, ms (vrs-scan: decode + policy, its own `ms`; ZXing-C++: around"
+          " `read_barcodes`, QR model 2 + Codabar):\n")
+    print("| tier | vrs-scan median | vrs-scan p95 | ZXing-C++ median | ZXing-C++ p95 |")
+    print("|---|---|---|---|---|")
+    for r in speed_rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()
