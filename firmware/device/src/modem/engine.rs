@@ -1,0 +1,413 @@
+//! The AT command engine: one command at a time, per-command timeouts, final result codes,
+//! URCs routed apart.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::framer::Framer;
+use super::parse::{self, CmeError};
+use super::port::{Port, READ_SLICE};
+
+/// The information lines of a successful command (echo and final `OK` removed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Response {
+    /// Information lines in order.
+    pub lines: Vec<String>,
+}
+
+impl Response {
+    /// The first line that `parse` accepts.
+    pub fn find<T>(&self, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+        self.lines.iter().find_map(|l| parse(l))
+    }
+}
+
+/// How a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The port failed (device gone): close it and reopen.
+    #[error("serial I/O failed: {0}")]
+    Io(#[from] io::Error),
+    /// No final result code within the command's timeout.
+    #[error("{command}: no answer within {timeout:?}")]
+    Timeout {
+        /// The command (redacted).
+        command: String,
+        /// Its timeout.
+        timeout: Duration,
+    },
+    /// Plain `ERROR`.
+    #[error("{command}: ERROR")]
+    Error {
+        /// The command (redacted).
+        command: String,
+    },
+    /// `+CME ERROR`.
+    #[error("{command}: +CME ERROR: {error}")]
+    Cme {
+        /// The command (redacted).
+        command: String,
+        /// The error.
+        error: CmeError,
+    },
+    /// `+CMS ERROR`.
+    #[error("{command}: +CMS ERROR: {error}")]
+    Cms {
+        /// The command (redacted).
+        command: String,
+        /// The error text or code.
+        error: String,
+    },
+    /// Another final result (`NO CARRIER`, `BUSY`, ...).
+    #[error("{command}: {result}")]
+    Other {
+        /// The command (redacted).
+        command: String,
+        /// The final result code.
+        result: String,
+    },
+    /// The engine was asked to stop.
+    #[error("stopping")]
+    Aborted,
+}
+
+impl EngineError {
+    /// The `+CME ERROR`, if that is what this is.
+    pub fn cme(&self) -> Option<&CmeError> {
+        match self {
+            EngineError::Cme { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// A final result code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Final {
+    Ok,
+    Error,
+    Cme(CmeError),
+    Cms(String),
+    Other(String),
+}
+
+fn final_result(line: &str) -> Option<Final> {
+    if line.eq_ignore_ascii_case("OK") {
+        return Some(Final::Ok);
+    }
+    if line.eq_ignore_ascii_case("ERROR") {
+        return Some(Final::Error);
+    }
+    if let Some(rest) = parse::payload(line, "+CME ERROR:") {
+        return Some(Final::Cme(CmeError::parse(rest)));
+    }
+    if let Some(rest) = parse::payload(line, "+CMS ERROR:") {
+        return Some(Final::Cms(rest.to_string()));
+    }
+    ["NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE"]
+        .iter()
+        .find(|r| line.eq_ignore_ascii_case(r))
+        .map(|r| Final::Other((*r).to_string()))
+}
+
+/// Prefixes of unsolicited result codes this engine knows.
+const URC_PREFIXES: &[&str] = &[
+    "+CEREG:",
+    "+CREG:",
+    "+CGREG:",
+    "+CPIN:",
+    "+QIND:",
+    "+QUSIM:",
+    "+CTZV:",
+    "+CTZE:",
+    "+QNETDEVSTATUS:",
+    "+CGEV:",
+    "+CMTI:",
+    "+CRING:",
+    "+QSTAT:",
+];
+/// Whole-line URCs.
+const URC_LINES: &[&str] = &["RDY", "POWERED DOWN", "RING"];
+
+/// The command's name for prefix ownership: `AT+CEREG?` → `+CEREG`.
+fn command_name(command: &str) -> &str {
+    let body = command.get(2..).unwrap_or("");
+    let end = body.find(['=', '?']).unwrap_or(body.len());
+    &body[..end]
+}
+
+/// Whether `line`, seen while `command` is pending (or `None`), is unsolicited.
+pub fn is_urc(line: &str, command: Option<&str>) -> bool {
+    if URC_LINES.iter().any(|u| line.eq_ignore_ascii_case(u)) {
+        return true;
+    }
+    let Some(prefix) = URC_PREFIXES
+        .iter()
+        .find(|p| parse::payload(line, p).is_some())
+    else {
+        // Unknown lines belong to the pending command; with none pending they are URCs.
+        return command.is_none();
+    };
+    let Some(command) = command else {
+        return true;
+    };
+    let owned = command_name(command).eq_ignore_ascii_case(&prefix[..prefix.len() - 1]);
+    if !owned {
+        return true;
+    }
+    if prefix.eq_ignore_ascii_case("+CEREG:") {
+        // The query response has `<n>` first; the URC lacks it.
+        return !parse::cereg_is_response(line);
+    }
+    false
+}
+
+/// Hides secrets (the PIN) when a command is logged or reported.
+pub fn redact(command: &str) -> String {
+    let upper = command.to_ascii_uppercase();
+    if upper.starts_with("AT+CPIN=")
+        || upper.starts_with("AT+CPWD=")
+        || upper.starts_with("AT+CLCK=")
+    {
+        format!(
+            "{}=<redacted>",
+            &command[..command.find('=').unwrap_or(command.len())]
+        )
+    } else {
+        command.to_string()
+    }
+}
+
+/// Runs AT commands over a [`Port`], one at a time.
+#[derive(Debug)]
+pub struct Engine {
+    port: Port,
+    framer: Framer,
+    /// Lines framed but not consumed yet.
+    backlog: VecDeque<String>,
+    /// URCs collected while waiting, for the caller to take.
+    urcs: Vec<String>,
+    abort: Option<Arc<AtomicBool>>,
+}
+
+impl Engine {
+    /// Wraps an open port.
+    pub fn new(port: Port) -> Self {
+        Engine {
+            port,
+            framer: Framer::new(),
+            backlog: VecDeque::new(),
+            urcs: Vec::new(),
+            abort: None,
+        }
+    }
+
+    /// Makes every wait return [`EngineError::Aborted`] once `flag` is set.
+    pub fn with_abort(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.abort = Some(flag);
+        self
+    }
+
+    /// The port's device path.
+    pub fn path(&self) -> &std::path::Path {
+        self.port.path()
+    }
+
+    fn aborted(&self) -> bool {
+        self.abort
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+
+    /// Reads one slice of input into the backlog. Silence is not an error.
+    fn fill(&mut self) -> Result<(), EngineError> {
+        let mut buf = [0u8; 512];
+        let n = self.port.read(&mut buf)?;
+        if n > 0 {
+            let mut lines = Vec::new();
+            self.framer.push(&buf[..n], &mut lines);
+            self.backlog.extend(lines);
+        }
+        Ok(())
+    }
+
+    /// Sends `command` (without CR) and waits up to `timeout` for its final result code.
+    pub fn run(&mut self, command: &str, timeout: Duration) -> Result<Response, EngineError> {
+        // Anything still queued arrived before this command: it is unsolicited.
+        while let Some(line) = self.backlog.pop_front() {
+            self.unsolicited(line);
+        }
+        let shown = redact(command);
+        log::trace!("modem > {shown}");
+        self.port.set_timeout(timeout.max(READ_SLICE))?;
+        let written = self.port.write_all(format!("{command}\r").as_bytes());
+        self.port.set_timeout(READ_SLICE)?;
+        match written {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                return Err(EngineError::Timeout {
+                    command: shown,
+                    timeout,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let deadline = Instant::now() + timeout;
+        let mut response = Response::default();
+        loop {
+            while let Some(line) = self.backlog.pop_front() {
+                if line.eq_ignore_ascii_case(command) {
+                    continue; // echo
+                }
+                if let Some(result) = final_result(&line) {
+                    log::trace!("modem < {line}");
+                    return match result {
+                        Final::Ok => Ok(response),
+                        Final::Error => Err(EngineError::Error { command: shown }),
+                        Final::Cme(error) => Err(EngineError::Cme {
+                            command: shown,
+                            error,
+                        }),
+                        Final::Cms(error) => Err(EngineError::Cms {
+                            command: shown,
+                            error,
+                        }),
+                        Final::Other(result) => Err(EngineError::Other {
+                            command: shown,
+                            result,
+                        }),
+                    };
+                }
+                if is_urc(&line, Some(command)) {
+                    self.unsolicited(line);
+                } else {
+                    log::trace!("modem < {line}");
+                    response.lines.push(line);
+                }
+            }
+            if self.aborted() {
+                return Err(EngineError::Aborted);
+            }
+            if Instant::now() >= deadline {
+                return Err(EngineError::Timeout {
+                    command: shown,
+                    timeout,
+                });
+            }
+            self.fill()?;
+        }
+    }
+
+    fn unsolicited(&mut self, line: String) {
+        if final_result(&line).is_some() {
+            // A late answer to a command that already timed out.
+            log::debug!("modem: discarding stray {line:?}");
+        } else if is_urc(&line, None) {
+            log::debug!("modem URC: {line}");
+            self.urcs.push(line);
+        }
+    }
+
+    /// Waits up to `wait` for input, collecting URCs.
+    pub fn listen(&mut self, wait: Duration) -> Result<(), EngineError> {
+        let deadline = Instant::now() + wait;
+        loop {
+            while let Some(line) = self.backlog.pop_front() {
+                self.unsolicited(line);
+            }
+            if self.aborted() {
+                return Err(EngineError::Aborted);
+            }
+            if Instant::now() >= deadline {
+                return Ok(());
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Reads and throws away input until the line has been quiet for `quiet` (bounded by
+    /// ten times `quiet`), e.g. after a timeout so a late answer cannot be taken for the
+    /// next command's.
+    pub fn drain(&mut self, quiet: Duration) -> Result<(), EngineError> {
+        let hard_deadline = Instant::now() + quiet * 10;
+        let mut quiet_since = Instant::now();
+        loop {
+            let before = self.backlog.len();
+            self.fill()?;
+            if self.backlog.len() != before {
+                quiet_since = Instant::now();
+            }
+            while let Some(line) = self.backlog.pop_front() {
+                self.unsolicited(line);
+            }
+            let now = Instant::now();
+            if now.duration_since(quiet_since) >= quiet || now >= hard_deadline || self.aborted() {
+                self.framer.clear();
+                return Ok(());
+            }
+        }
+    }
+
+    /// Whether URCs are waiting to be taken.
+    pub fn has_urcs(&self) -> bool {
+        !self.urcs.is_empty()
+    }
+
+    /// Takes the URCs collected so far.
+    pub fn take_urcs(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.urcs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urc_routing_by_prefix_ownership_and_form() {
+        assert!(is_urc("RDY", Some("AT+CSQ")));
+        assert!(is_urc("+CEREG: 1,\"1A2B\",\"01A2B3C4\",7", Some("AT+CSQ")));
+        assert!(is_urc(
+            "+CEREG: 1,\"1A2B\",\"01A2B3C4\",7",
+            Some("AT+CEREG?")
+        ));
+        assert!(!is_urc(
+            "+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",7",
+            Some("AT+CEREG?")
+        ));
+        assert!(!is_urc("+CPIN: READY", Some("AT+CPIN?")));
+        assert!(is_urc("+CPIN: READY", Some("AT+CSQ")));
+        assert!(!is_urc("866758041234564", Some("AT+CGSN")));
+        assert!(is_urc("something", None));
+        assert!(!is_urc("+CSQ: 22,99", Some("AT+CSQ")));
+    }
+
+    #[test]
+    fn final_results() {
+        assert_eq!(final_result("OK"), Some(Final::Ok));
+        assert_eq!(final_result("ERROR"), Some(Final::Error));
+        assert!(matches!(final_result("+CME ERROR: 10"), Some(Final::Cme(e)) if e.is(10)));
+        assert!(matches!(final_result("+CME ERROR: SIM busy"), Some(Final::Cme(e)) if e.is(14)));
+        assert_eq!(
+            final_result("+CMS ERROR: 500"),
+            Some(Final::Cms("500".into()))
+        );
+        assert_eq!(
+            final_result("NO CARRIER"),
+            Some(Final::Other("NO CARRIER".into()))
+        );
+        assert_eq!(final_result("+CSQ: 1,1"), None);
+    }
+
+    #[test]
+    fn pin_is_redacted() {
+        assert_eq!(redact("AT+CPIN=\"1234\""), "AT+CPIN=<redacted>");
+        assert_eq!(redact("AT+CPIN?"), "AT+CPIN?");
+        assert_eq!(command_name("AT+CEREG?"), "+CEREG");
+        assert_eq!(command_name("AT+CGDCONT=1,\"IP\",\"x\""), "+CGDCONT");
+        assert_eq!(command_name("AT"), "");
+    }
+}
