@@ -1,0 +1,396 @@
+//! The camera thread: pulls frames from a source into a [`LatestFrame`] and keeps the
+//! camera alive through unplugs, driver errors and stalls.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::{CameraError, CameraErrorKind, FrameSource, LatestFrame};
+
+/// Opens (and after a failure, reopens) the frame source. Called on the camera thread.
+pub type SourceFactory = Box<dyn FnMut() -> Result<Box<dyn FrameSource>, CameraError> + Send>;
+
+/// How the camera thread waits for frames and retries a lost camera.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReconnectPolicy {
+    /// Longest single wait for a frame. It also bounds how long [`CameraThread::stop`]
+    /// can take, so keep it short.
+    pub frame_timeout: Duration,
+    /// After this many timeouts in a row the source counts as stalled: it is dropped and
+    /// reopened (UVC cameras do hang without an error).
+    pub stall_after_timeouts: u32,
+    /// First wait before reopening; doubled after every failed attempt.
+    pub initial_backoff: Duration,
+    /// Longest wait between attempts.
+    pub max_backoff: Duration,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        Self {
+            frame_timeout: Duration::from_millis(500),
+            stall_after_timeouts: 6,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What the camera thread is doing, for the UI's status line and the service screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CameraStatus {
+    /// The thread started and is opening the source.
+    Starting,
+    /// Frames are flowing from this source.
+    Streaming {
+        /// [`FrameSource::describe`] of the source.
+        describe: String,
+    },
+    /// The source failed; the thread waits and opens it again.
+    Reconnecting {
+        /// What failed last.
+        kind: CameraErrorKind,
+        /// The error's text, for logs and the service screen.
+        error: String,
+        /// Failed attempts so far in this outage.
+        attempts: u32,
+    },
+    /// The source failed and there is no way to reopen it (spawned without a factory).
+    Failed {
+        /// What failed.
+        kind: CameraErrorKind,
+        /// The error's text.
+        error: String,
+    },
+    /// A finite source (a replay without looping) delivered all its frames.
+    Ended,
+    /// [`CameraThread::stop`] was called.
+    Stopped,
+}
+
+impl CameraStatus {
+    /// True while frames are flowing.
+    pub fn is_streaming(&self) -> bool {
+        matches!(self, Self::Streaming { .. })
+    }
+}
+
+/// Counters since the thread started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CameraCounters {
+    /// Frames handed to the [`LatestFrame`].
+    pub frames: u64,
+    /// Frames the source reported as corrupt and that were skipped.
+    pub corrupt_frames: u64,
+    /// Waits that ended without a frame.
+    pub timeouts: u64,
+    /// Times the source was (re)opened successfully.
+    pub opens: u64,
+    /// Failed open attempts and sources dropped because of an error.
+    pub failures: u64,
+}
+
+/// The running camera thread. Dropping it stops and joins the thread.
+pub struct CameraThread {
+    shared: Arc<Shared>,
+    handle: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+struct State {
+    status: CameraStatus,
+    counters: CameraCounters,
+    stop: bool,
+}
+
+impl CameraThread {
+    /// Runs `source` until it ends or fails; there is no way to reopen it, so a fatal
+    /// error leaves the thread in [`CameraStatus::Failed`]. Use
+    /// [`spawn_reopening`](Self::spawn_reopening) for a real camera.
+    pub fn spawn(source: Box<dyn FrameSource>, latest: LatestFrame) -> CameraThread {
+        Self::start(Some(source), None, latest, ReconnectPolicy::default())
+    }
+
+    /// Opens the source with `factory` on the camera thread and reopens it with backoff
+    /// whenever it fails (unplug, fatal driver error, stall, end of a replay). While it
+    /// cannot be opened the status is [`CameraStatus::Reconnecting`].
+    pub fn spawn_reopening(
+        factory: SourceFactory,
+        latest: LatestFrame,
+        policy: ReconnectPolicy,
+    ) -> CameraThread {
+        Self::start(None, Some(factory), latest, policy)
+    }
+
+    fn start(
+        source: Option<Box<dyn FrameSource>>,
+        factory: Option<SourceFactory>,
+        latest: LatestFrame,
+        policy: ReconnectPolicy,
+    ) -> CameraThread {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                status: CameraStatus::Starting,
+                counters: CameraCounters::default(),
+                stop: false,
+            }),
+            wake: Condvar::new(),
+        });
+        let worker = Worker {
+            shared: Arc::clone(&shared),
+            latest,
+            policy,
+            factory,
+        };
+        let handle = std::thread::Builder::new()
+            .name("camera".into())
+            .spawn(move || worker.run(source))
+            .expect("the OS refused to start the camera thread");
+        CameraThread {
+            shared,
+            handle: Some(handle),
+        }
+    }
+
+    /// What the thread is doing now.
+    pub fn status(&self) -> CameraStatus {
+        self.shared.lock().status.clone()
+    }
+
+    /// Counters since the thread started.
+    pub fn counters(&self) -> CameraCounters {
+        self.shared.lock().counters
+    }
+
+    /// Waits at most `timeout` until `pred` holds for the status; returns the status seen
+    /// last. For service screens and tests; the UI normally polls [`status`](Self::status).
+    pub fn wait_status(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&CameraStatus) -> bool,
+    ) -> CameraStatus {
+        let state = self.shared.lock();
+        let (state, _) = self
+            .shared
+            .wake
+            .wait_timeout_while(state, timeout, |s| !pred(&s.status))
+            .unwrap_or_else(PoisonError::into_inner);
+        state.status.clone()
+    }
+
+    /// Stops the thread and waits for it (at most about one frame timeout).
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        {
+            let mut state = self.shared.lock();
+            state.stop = true;
+        }
+        self.shared.wake.notify_all();
+        if let Some(handle) = self.handle.take()
+            && handle.join().is_err()
+        {
+            log::error!("camera thread panicked");
+        }
+    }
+}
+
+impl Drop for CameraThread {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    latest: LatestFrame,
+    policy: ReconnectPolicy,
+    factory: Option<SourceFactory>,
+}
+
+impl Worker {
+    fn run(mut self, mut source: Option<Box<dyn FrameSource>>) {
+        let mut attempts = 0u32;
+        let mut timeouts_in_row = 0u32;
+        if let Some(s) = &source {
+            self.opened(s.as_ref());
+        }
+        loop {
+            if self.stopping() {
+                break;
+            }
+            let Some(current) = source.as_mut() else {
+                // No source: open one, or wait and try again.
+                let Some(factory) = self.factory.as_mut() else {
+                    break;
+                };
+                match factory() {
+                    Ok(s) => {
+                        attempts = 0;
+                        timeouts_in_row = 0;
+                        self.opened(s.as_ref());
+                        source = Some(s);
+                    }
+                    Err(e) => {
+                        attempts += 1;
+                        log::warn!("camera: open attempt {attempts} failed: {e}");
+                        self.update(|s| s.counters.failures += 1);
+                        self.set_failure(&e, attempts);
+                        if !self.sleep(backoff(&self.policy, attempts)) {
+                            break;
+                        }
+                    }
+                }
+                continue;
+            };
+            match current.next_frame(self.policy.frame_timeout) {
+                Ok(frame) => {
+                    timeouts_in_row = 0;
+                    self.latest.publish(frame);
+                    self.update(|s| s.counters.frames += 1);
+                }
+                Err(e @ CameraError::Timeout { .. }) => {
+                    timeouts_in_row += 1;
+                    self.update(|s| s.counters.timeouts += 1);
+                    if timeouts_in_row >= self.policy.stall_after_timeouts.max(1) {
+                        log::warn!("camera: {timeouts_in_row} timeouts in a row, reopening");
+                        let stalled = CameraError::Disconnected {
+                            reason: format!("stalled: {e} ({timeouts_in_row} times in a row)"),
+                        };
+                        source = None;
+                        if !self.lost(&stalled, &mut attempts) {
+                            break;
+                        }
+                    }
+                }
+                Err(e @ CameraError::CorruptFrame { .. }) => {
+                    log::warn!("camera: skipped a frame: {e}");
+                    self.update(|s| s.counters.corrupt_frames += 1);
+                }
+                Err(CameraError::EndOfStream) => {
+                    source = None;
+                    if self.factory.is_none() {
+                        log::info!("camera: the source ended");
+                        self.set_status(CameraStatus::Ended);
+                        break;
+                    }
+                    log::info!("camera: the source ended, reopening");
+                }
+                Err(e) => {
+                    log::warn!("camera: source failed: {e}");
+                    source = None;
+                    if !self.lost(&e, &mut attempts) {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(source);
+        let mut state = self.shared.lock();
+        if state.stop {
+            state.status = CameraStatus::Stopped;
+        }
+        drop(state);
+        self.shared.wake.notify_all();
+    }
+
+    /// Handles a source that had to be dropped; false when the thread must end.
+    fn lost(&mut self, error: &CameraError, attempts: &mut u32) -> bool {
+        self.update(|s| s.counters.failures += 1);
+        if self.factory.is_none() {
+            self.set_status(CameraStatus::Failed {
+                kind: error.kind(),
+                error: error.to_string(),
+            });
+            return false;
+        }
+        *attempts += 1;
+        self.set_failure(error, *attempts);
+        self.sleep(backoff(&self.policy, *attempts))
+    }
+
+    fn opened(&self, source: &dyn FrameSource) {
+        let describe = source.describe();
+        log::info!("camera: streaming from {describe}");
+        self.update(|s| {
+            s.counters.opens += 1;
+            s.status = CameraStatus::Streaming { describe };
+        });
+    }
+
+    fn set_failure(&self, error: &CameraError, attempts: u32) {
+        self.update(|s| {
+            s.status = CameraStatus::Reconnecting {
+                kind: error.kind(),
+                error: error.to_string(),
+                attempts,
+            };
+        });
+    }
+
+    fn set_status(&self, status: CameraStatus) {
+        self.update(|s| s.status = status);
+    }
+
+    fn update(&self, f: impl FnOnce(&mut State)) {
+        let mut state = self.shared.lock();
+        f(&mut state);
+        drop(state);
+        self.shared.wake.notify_all();
+    }
+
+    fn stopping(&self) -> bool {
+        self.shared.lock().stop
+    }
+
+    /// Sleeps unless asked to stop; false when asked to stop.
+    fn sleep(&self, duration: Duration) -> bool {
+        let state = self.shared.lock();
+        let (state, _) = self
+            .shared
+            .wake
+            .wait_timeout_while(state, duration, |s| !s.stop)
+            .unwrap_or_else(PoisonError::into_inner);
+        !state.stop
+    }
+}
+
+/// `initial · 2^(attempts-1)`, capped at `max`.
+fn backoff(policy: &ReconnectPolicy, attempts: u32) -> Duration {
+    let factor = 1u32 << attempts.saturating_sub(1).min(16);
+    policy
+        .initial_backoff
+        .saturating_mul(factor)
+        .min(policy.max_backoff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let p = ReconnectPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(500),
+            ..ReconnectPolicy::default()
+        };
+        assert_eq!(backoff(&p, 1), Duration::from_millis(100));
+        assert_eq!(backoff(&p, 2), Duration::from_millis(200));
+        assert_eq!(backoff(&p, 3), Duration::from_millis(400));
+        assert_eq!(backoff(&p, 4), Duration::from_millis(500));
+        assert_eq!(backoff(&p, 60), Duration::from_millis(500));
+    }
+}
