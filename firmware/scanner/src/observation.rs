@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::GrayFrame;
 use crate::codabar::{self, Nw7Symbol};
-use crate::ocr::OcrLine;
+use crate::ocr::{self, OcrLine};
 use crate::qr::{self, QrSymbol};
 
 /// The symbols decoded from one frame, before any acceptance decision.
@@ -65,18 +65,14 @@ pub struct SeenSymbol {
     pub confidence: Option<f32>,
 }
 
-/// Runs the symbol decoders on the frame: QR, then NW-7.
+/// Runs every decoder on the frame: QR, NW-7, OCR-B line.
 ///
-/// The QR's orientation, when a QR was read, tells the NW-7 reader how the ticket is
-/// turned; otherwise it estimates that from the frame. `ocr` stays empty: there is no
-/// OCR-B line reader in this crate yet (see [`crate::ocr`]).
+/// The QR's orientation, when a QR was read, tells the NW-7 and OCR readers how the
+/// ticket is turned; otherwise they estimate it from the frame.
 pub fn observe(frame: &GrayFrame) -> Observation {
     let qr = qr::decode_qr(frame);
     let angle = qr.iter().find_map(|s| s.angle);
     let nw7 = codabar::decode_codabar(frame, angle);
-    Observation {
-        qr,
-        nw7,
-        ocr: Vec::new(),
-    }
+    let ocr = ocr::read_lines(frame, angle);
+    Observation { qr, nw7, ocr }
 }

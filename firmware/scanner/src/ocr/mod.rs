@@ -1,0 +1,226 @@
+//! The OCR-B line reader: the 18 digits printed on every ticket, with per-character
+//! confidence. Pure Rust, no model download: the digit templates are compiled in
+//! ([`templates`], generated from the public-domain OCR-B font by
+//! `examples/ocr_templates.rs`).
+//!
+//! The frame is turned upright (modulo 90°) by the ticket's angle, lines of 18 evenly
+//! pitched characters are found in it and in its quarter turn ([`segment`]), and each
+//! cell is matched against the templates both ways up ([`classify`]).
+//!
+//! The policy ([`crate::policy`]) treats an OCR line as the weakest evidence: it needs an
+//! NW-7 read agreeing on the shared digits, or the same confident digits in several
+//! consecutive frames.
+
+pub mod classify;
+pub mod segment;
+pub mod templates;
+
+use std::borrow::Cow;
+
+use crate::{GrayFrame, rectify};
+use segment::LINE_CHARS;
+
+/// Mean correlation below which a line of cells is not reported as an OCR line at all.
+const MIN_LINE_SCORE: f32 = 0.5;
+
+/// One OCR line: its digits and how sure the reader is of each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcrLine {
+    /// The characters read, in reading order (normally 18 ASCII digits).
+    pub digits: String,
+    /// Confidence of each character in `0.0..=1.0`, same length as `digits`.
+    pub confidence: Vec<f32>,
+}
+
+impl OcrLine {
+    /// A line whose every character has the same confidence.
+    pub fn uniform(digits: &str, confidence: f32) -> Self {
+        Self {
+            digits: digits.to_owned(),
+            confidence: vec![confidence; digits.chars().count()],
+        }
+    }
+
+    /// The lowest per-character confidence (0 for an empty line or missing values).
+    pub fn min_confidence(&self) -> f32 {
+        if self.confidence.len() != self.digits.chars().count() || self.confidence.is_empty() {
+            return 0.0;
+        }
+        self.confidence
+            .iter()
+            .map(|&c| if c.is_nan() { 0.0 } else { c })
+            .fold(f32::INFINITY, f32::min)
+            .max(0.0)
+    }
+
+    /// Whether every character in `range` (character indices) reaches `bar`.
+    pub fn confident_over(&self, range: std::ops::Range<usize>, bar: f32) -> bool {
+        self.confidence.len() == self.digits.chars().count()
+            && range.end <= self.confidence.len()
+            && self.confidence[range].iter().all(|&c| c >= bar)
+    }
+}
+
+/// Reads the OCR lines of the frame, best first.
+///
+/// `angle_hint` is the ticket's rotation (degrees counter-clockwise on screen) when
+/// another symbol revealed it; otherwise the frame's dominant edge direction is used.
+pub fn read_lines(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<OcrLine> {
+    let angle = angle_hint
+        .map(|a| (a + 45.0).rem_euclid(90.0) - 45.0)
+        .or_else(|| rectify::dominant_angle(frame))
+        .unwrap_or(0.0);
+    let upright: Cow<'_, GrayFrame> = if angle.abs() >= 1.0 {
+        Cow::Owned(rectify::rotate(frame, -angle))
+    } else {
+        Cow::Borrowed(frame)
+    };
+    let mut found: Vec<(f32, OcrLine)> = Vec::new();
+    for quarter in [false, true] {
+        let image: Cow<'_, GrayFrame> = if quarter {
+            Cow::Owned(rectify::rotate(&upright, 90.0))
+        } else {
+            Cow::Borrowed(upright.as_ref())
+        };
+        for line in segment::find_lines(&image) {
+            if let Some(read) = read_line(&image, &line) {
+                found.push(read);
+            }
+        }
+    }
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    found.into_iter().map(|(_, line)| line).collect()
+}
+
+/// The best 18-cell reading of a fitted line, either way up, with its mean score.
+fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLine)> {
+    let cells = line.cells;
+    if !(LINE_CHARS - 4..=LINE_CHARS + 6).contains(&cells) {
+        return None;
+    }
+    // Cells to read: the fitted ones, plus enough on each side to complete 18.
+    let extra = LINE_CHARS.saturating_sub(cells) as i32;
+    let (lo, hi) = (-extra, cells as i32 - 1 + extra);
+    let mut best: Option<(f32, OcrLine)> = None;
+    for reversed in [false, true] {
+        // Reading upside down, the last cell comes first.
+        let reads: Vec<classify::CharRead> = (lo..=hi)
+            .map(|i| {
+                let k = if reversed { lo + hi - i } else { i };
+                classify::classify(image, line, k as f32, reversed)
+            })
+            .collect();
+        for window in reads.windows(LINE_CHARS) {
+            let mean = window.iter().map(|r| r.score).sum::<f32>() / LINE_CHARS as f32;
+            if mean < MIN_LINE_SCORE || best.as_ref().is_some_and(|b| b.0 >= mean) {
+                continue;
+            }
+            let digits = window.iter().map(|r| char::from(b'0' + r.digit)).collect();
+            let confidence = window.iter().map(|r| r.confidence).collect();
+            best = Some((mean, OcrLine { digits, confidence }));
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidence_summaries() {
+        let mut line = OcrLine::uniform("121310160000012345", 0.9);
+        assert_eq!(line.min_confidence(), 0.9);
+        line.confidence[3] = 0.4;
+        assert_eq!(line.min_confidence(), 0.4);
+        assert!(line.confident_over(4..18, 0.8));
+        assert!(!line.confident_over(0..8, 0.8));
+        assert!(!line.confident_over(0..19, 0.0));
+        line.confidence[3] = f32::NAN;
+        assert_eq!(line.min_confidence(), 0.0, "NaN is no confidence");
+        assert!(!line.confident_over(0..18, 0.1));
+        line.confidence.pop();
+        assert_eq!(
+            line.min_confidence(),
+            0.0,
+            "length mismatch is no confidence"
+        );
+    }
+
+    /// A flat ticket with only its OCR line printed, at `px_per_mm`.
+    fn ocr_only_ticket(payload: &str, px_per_mm: f32) -> GrayFrame {
+        let fonts = vrs_ticket_gen::Fonts::system().expect("fonts-ocr-b installed");
+        let mut spec = vrs_ticket_gen::TicketSpec::new(payload);
+        spec.qr = false;
+        spec.nw7 = vrs_ticket_gen::Nw7Variant::None;
+        let img = vrs_ticket_gen::render_ticket(&spec, &fonts, px_per_mm).unwrap();
+        let (w, h) = img.dimensions();
+        GrayFrame::new(w, h, img.into_raw()).unwrap()
+    }
+
+    #[test]
+    fn reads_the_line_of_a_flat_ticket_with_full_confidence() {
+        let frame = ocr_only_ticket("121310160000012345", 5.0);
+        let lines = read_lines(&frame, None);
+        let line = lines.first().expect("a line");
+        assert_eq!(line.digits, "121310160000012345");
+        assert!(line.min_confidence() >= 0.8, "{line:?}");
+    }
+
+    #[test]
+    fn reads_the_line_at_any_rotation() {
+        let frame = ocr_only_ticket("152710041234567890", 5.0);
+        for degrees in [20.0f32, -35.0, 90.0, 135.0, 180.0, 250.0] {
+            let turned = rectify::rotate(&frame, degrees);
+            let lines = read_lines(&turned, None);
+            assert_eq!(
+                lines.first().map(|l| l.digits.as_str()),
+                Some("152710041234567890"),
+                "{degrees}°"
+            );
+            // The QR's angle, when known, gives the same answer.
+            let hinted = read_lines(&turned, Some(degrees));
+            assert_eq!(
+                hinted.first().map(|l| l.digits.as_str()),
+                Some("152710041234567890")
+            );
+        }
+    }
+
+    #[test]
+    fn a_smudged_digit_gets_a_low_confidence_not_a_confident_wrong_answer() {
+        let frame = ocr_only_ticket("110110610000000001", 5.0);
+        let clean = read_lines(&frame, None).first().expect("a line").clone();
+        assert!(clean.min_confidence() >= 0.8);
+        // Grey out the right half of the fourth character cell (the second `1` of 011061).
+        let line = segment::find_lines(&frame)[0];
+        let (cx, cy) = line.center(3.0);
+        let w = frame.width();
+        let mut px = frame.clone().into_pixels();
+        let half = line.height / 2.0;
+        for y in (cy - half) as u32..(cy + half) as u32 {
+            for x in cx as u32..(cx + line.step.0 / 2.0) as u32 {
+                px[(y * w + x) as usize] = 60;
+            }
+        }
+        let smudged = GrayFrame::new(w, frame.height(), px).unwrap();
+        let read = read_lines(&smudged, None);
+        let l = read.first().expect("the line is still found");
+        assert_eq!(l.digits.len(), 18);
+        if l.digits != clean.digits {
+            assert!(l.min_confidence() < 0.8, "confident misread: {l:?}");
+        }
+        assert!(l.confidence[3] < 0.8, "{l:?}");
+    }
+
+    #[test]
+    fn blank_and_noise_frames_have_no_line() {
+        let blank = GrayFrame::new(200, 100, vec![240; 20_000]).unwrap();
+        assert!(read_lines(&blank, None).is_empty());
+        let noise: Vec<u8> = (0..200u32 * 100)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        let noise = GrayFrame::new(200, 100, noise).unwrap();
+        assert!(read_lines(&noise, None).is_empty());
+    }
+}
