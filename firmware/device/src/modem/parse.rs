@@ -224,7 +224,7 @@ pub fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// `AT+CGSN` answer line → IMEI: 15 digits with a valid Luhn check digit (a bare line, or
