@@ -25,6 +25,10 @@ pub struct V4l2Config {
     pub fps: u32,
     /// Focus, exposure, gain and anti-flicker settings.
     pub controls: CameraControls,
+    /// Pixel formats to ask for, in order; empty means GREY, YUYV, MJPEG. Whatever the
+    /// driver answers is used if we can convert it, and other convertible formats the
+    /// device lists are tried after these.
+    pub formats: Vec<PixelFormat>,
 }
 
 impl Default for V4l2Config {
@@ -35,6 +39,7 @@ impl Default for V4l2Config {
             height: 720,
             fps: 30,
             controls: CameraControls::default(),
+            formats: Vec::new(),
         }
     }
 }
@@ -102,7 +107,13 @@ impl V4l2Source {
                 (b.len() == 4).then(|| PixelFormat::from_fourcc([b[0], b[1], b[2], b[3]]))?
             })
             .collect();
-        let (format, chosen) = negotiate(&device, config.width, config.height, &offered)?;
+        let requested: &[PixelFormat] = if config.formats.is_empty() {
+            &REQUESTED
+        } else {
+            &config.formats
+        };
+        let (format, chosen) =
+            negotiate(&device, config.width, config.height, requested, &offered)?;
         let fps = set_rate(&device, config.fps);
         let controls = DeviceControls::from_handle(device.handle());
         let applied = controls.apply(&config.controls);
@@ -253,18 +264,19 @@ fn pick_device() -> Result<PathBuf, CameraError> {
         })
 }
 
-/// Asks for GREY, YUYV, MJPEG, then any other convertible format the device lists,
+/// Asks for the `requested` formats, then any other convertible format the device lists,
 /// and takes the first answer we can convert — whatever the driver turned the request
 /// into.
 fn negotiate(
     device: &v4l::Device,
     width: u32,
     height: u32,
+    requested: &[PixelFormat],
     offered: &[PixelFormat],
 ) -> Result<(PixelFormat, Format), CameraError> {
     let mut tried = Vec::new();
-    let others = offered.iter().filter(|f| !REQUESTED.contains(f)).copied();
-    for wanted in REQUESTED.into_iter().chain(others) {
+    let others = offered.iter().filter(|f| !requested.contains(f));
+    for &wanted in requested.iter().chain(others) {
         let request = Format::new(width, height, FourCC::new(&wanted.fourcc()));
         let got = match device.set_format(&request) {
             Ok(got) => got,
