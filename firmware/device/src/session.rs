@@ -15,7 +15,7 @@ use vrs_protocol::wire::{AccountVerifier, Activation, CheckInResponse, Venue};
 use vrs_protocol::{Lifecycle, MasterList, Outcome, Record, RecordError, Ticket, TicketRules};
 
 use crate::identity::{DeviceIdentity, IdentityFiles};
-use crate::store::{PriorRegistration, Store, StoreError};
+use crate::store::{OutboxDepth, PriorRegistration, Store, StoreError};
 
 /// Japan Standard Time: "today" at a venue is a JST date, whatever the tablet's zone.
 pub const JST: UtcOffset = time::macros::offset!(+9);
@@ -377,10 +377,18 @@ impl Session {
         Ok(record)
     }
 
+    /// Records on this tablet not yet acknowledged by the back office, read from the store
+    /// (so a registration counts the moment it is committed).
+    pub fn outbox(&self) -> Result<OutboxDepth, SessionError> {
+        Ok(self.store.outbox_depth()?)
+    }
+
     /// Registrations today (preset date) at the preset venue.
     pub fn day_count(&self) -> Result<u64, SessionError> {
         let presets = self.presets.as_ref().ok_or(SessionError::NoPresets)?;
-        Ok(self.store.count_for_day(presets.date, &presets.venue.name)?)
+        Ok(self
+            .store
+            .count_for_day(presets.date, &presets.venue.name)?)
     }
 }
 
@@ -453,7 +461,9 @@ mod tests {
         let identity = DeviceIdentity::new("VRS-0001", "490154203237518").unwrap();
         let files = IdentityFiles::new(dir.path());
         let pending = crate::identity::PendingEnrollment::new(identity.clone()).unwrap();
-        files.save(&pending.complete("CERT".into(), "CA".into())).unwrap();
+        files
+            .save(&pending.complete("CERT".into(), "CA".into()))
+            .unwrap();
         let session = Session::new(
             store,
             Arc::new(MasterList::embedded().clone()),
@@ -538,6 +548,7 @@ mod tests {
         assert_eq!(record.lot, "FF0843");
         assert_eq!(record.operator, "staff01");
         assert_eq!(s.day_count().unwrap(), 1);
+        assert_eq!(s.outbox().unwrap().pending, 1);
         let again = s.review(&t).unwrap();
         assert_eq!(again.prior.unwrap().id, record.id);
     }
@@ -560,16 +571,26 @@ mod tests {
     fn presets_are_checked() {
         let (_d, mut s) = session(Some(Lifecycle::Active));
         s.login("clinic", "clinic pw").unwrap();
-        assert_eq!(s.venues().unwrap().len(), 1, "a clinic account sees only its venue");
+        assert_eq!(
+            s.venues().unwrap().len(),
+            1,
+            "a clinic account sees only its venue"
+        );
         assert!(matches!(
             s.set_presets(&presets("v1")),
             Err(SessionError::VenueNotAllowed(name)) if name == "神田クリニック"
         ));
         let mut p = presets("v2");
         p.date = "2999-01-01".into();
-        assert!(matches!(s.set_presets(&p), Err(SessionError::FutureDate(_))));
+        assert!(matches!(
+            s.set_presets(&p),
+            Err(SessionError::FutureDate(_))
+        ));
         p.date = "01/06/2021".into();
-        assert!(matches!(s.set_presets(&p), Err(SessionError::DateFormat(_))));
+        assert!(matches!(
+            s.set_presets(&p),
+            Err(SessionError::DateFormat(_))
+        ));
         let mut p = presets("v2");
         p.maker = "不明".into();
         assert!(matches!(s.set_presets(&p), Err(SessionError::UnknownMaker)));
@@ -581,6 +602,9 @@ mod tests {
         ));
         let mut p = presets("v2");
         p.date = "2021-06-01".into();
-        assert_eq!(s.set_presets(&p).unwrap().date, time::macros::date!(2021 - 06 - 01));
+        assert_eq!(
+            s.set_presets(&p).unwrap().date,
+            time::macros::date!(2021 - 06 - 01)
+        );
     }
 }
