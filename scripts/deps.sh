@@ -30,8 +30,14 @@ if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "Rust is missing: install rustup (https://rustup.rs) and run 'rustup default stable'." >&2
-  exit 1
+  echo "==> Rust is missing: installing it with rustup"
+  want curl; want ca-certificates
+  if [ ${#need_apt[@]} -gt 0 ]; then apt-get update -qq; apt-get install -y -qq "${need_apt[@]}" >/dev/null; fi
+  if ! curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt,clippy; then
+    echo "Could not install Rust: install rustup (https://rustup.rs) and run 'rustup default stable'." >&2
+    exit 1
+  fi
+  export PATH="$HOME/.cargo/bin:$PATH"
 fi
 rust_minor=$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
 if [ "$rust_minor" -lt 92 ]; then

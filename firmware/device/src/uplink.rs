@@ -18,6 +18,9 @@ use crate::client::{BackOffice, ClientError};
 use crate::identity::{DeviceIdentity, IdentityError, IdentityFiles};
 use crate::store::{Store, StoreError};
 
+/// Check-in interval while the tablet waits for activation.
+pub const AWAITING_ACTIVATION_INTERVAL: Duration = Duration::from_secs(5);
+
 /// What the status bar shows about synchronisation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncStatus {
@@ -108,9 +111,14 @@ pub fn sync_once(
             log::info!("uploaded {} records", acks.len());
         }
     }
-    Ok(Duration::from_secs(u64::from(
-        response.config.check_in_interval_s.max(5),
-    )))
+    let interval = Duration::from_secs(u64::from(response.config.check_in_interval_s.max(5)));
+    // A tablet waiting for activation is usually in someone's hands at a venue: look for
+    // the activation often so nobody waits a full interval.
+    Ok(if response.lifecycle == Lifecycle::AwaitingActivation {
+        interval.min(AWAITING_ACTIVATION_INTERVAL)
+    } else {
+        interval
+    })
 }
 
 struct Shared {
@@ -148,7 +156,11 @@ impl Uplink {
 
     /// The latest status.
     pub fn status(&self) -> SyncStatus {
-        self.shared.status.lock().expect("uplink status lock").clone()
+        self.shared
+            .status
+            .lock()
+            .expect("uplink status lock")
+            .clone()
     }
 
     /// Asks for a round now (after a registration, say).
@@ -173,7 +185,11 @@ fn connect(config: &UplinkConfig) -> Result<BackOffice, SyncError> {
     let credentials = match config.identity_files.load()? {
         Some(c) => c,
         None => {
-            log::info!("enrolling {} at {}", config.identity.serial, config.server_url);
+            log::info!(
+                "enrolling {} at {}",
+                config.identity.serial,
+                config.server_url
+            );
             let c = BackOffice::enroll(
                 &config.server_url,
                 &config.factory_ca_pem,
@@ -183,7 +199,10 @@ fn connect(config: &UplinkConfig) -> Result<BackOffice, SyncError> {
             c
         }
     };
-    Ok(BackOffice::with_credentials(&config.server_url, &credentials)?)
+    Ok(BackOffice::with_credentials(
+        &config.server_url,
+        &credentials,
+    )?)
 }
 
 /// Runs `step` until it succeeds or the thread is asked to stop, with backoff between
@@ -237,11 +256,7 @@ fn run(config: UplinkConfig, heartbeat: HeartbeatSource, shared: &Shared) {
 
 fn update_status(shared: &Shared, store: &Store, error: Option<String>) {
     let depth = store.outbox_depth().unwrap_or_default();
-    let lifecycle = store
-        .last_check_in()
-        .ok()
-        .flatten()
-        .map(|c| c.lifecycle);
+    let lifecycle = store.last_check_in().ok().flatten().map(|c| c.lifecycle);
     let mut status = shared.status.lock().expect("uplink status lock");
     status.pending = depth.pending;
     status.oldest_unsent = depth.oldest;
