@@ -365,6 +365,77 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+    use std::path::PathBuf;
+    use std::sync::mpsc;
+
+    use serialport::{SerialPort, TTYPort};
+
+    /// Reads from the pty master until a CR; returns the command.
+    fn read_command(peer: &mut TTYPort) -> String {
+        let mut line = Vec::new();
+        let mut b = [0u8; 1];
+        loop {
+            match peer.read(&mut b) {
+                Ok(1) if b[0] == b'\r' => return String::from_utf8_lossy(&line).into_owned(),
+                Ok(1) => line.push(b[0]),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {}
+                Err(e) => panic!("peer read: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn echo_urcs_timeouts_and_stale_answers_over_a_real_pty() {
+        let (mut peer, slave) = TTYPort::pair().unwrap();
+        peer.set_timeout(Duration::from_secs(30)).unwrap();
+        let path = PathBuf::from(slave.name().unwrap());
+        let mut engine = Engine::new(Port::open(&path).unwrap());
+        let (late_tx, late_rx) = mpsc::channel::<()>();
+        let script = std::thread::spawn(move || {
+            // Echo, a URC before and one inside the response, then the answer.
+            assert_eq!(read_command(&mut peer), "AT+CEREG?");
+            peer.write_all(b"AT+CEREG?\r\r\n+CEREG: 5,\"1A2B\",\"01A2B3C4\",7\r\n")
+                .unwrap();
+            peer.write_all(b"\r\n+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",7\r\n\r\nRDY\r\n\r\nOK\r\n")
+                .unwrap();
+            // Never answered in time ...
+            assert_eq!(read_command(&mut peer), "AT+CGSN");
+            late_rx.recv().unwrap();
+            // ... the answer comes late, followed by a marker URC.
+            peer.write_all(b"\r\n866758041234564\r\n\r\nOK\r\n\r\n+QIND: \"marker\"\r\n")
+                .unwrap();
+            assert_eq!(read_command(&mut peer), "AT+CSQ");
+            peer.write_all(b"\r\n+CSQ: 22,99\r\n\r\nOK\r\n").unwrap();
+            peer
+        });
+
+        let r = engine.run("AT+CEREG?", Duration::from_secs(30)).unwrap();
+        assert_eq!(r.lines, vec!["+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",7"]);
+        assert_eq!(
+            engine.take_urcs(),
+            vec!["+CEREG: 5,\"1A2B\",\"01A2B3C4\",7", "RDY"]
+        );
+
+        let err = engine
+            .run("AT+CGSN", Duration::from_millis(200))
+            .unwrap_err();
+        assert!(matches!(err, EngineError::Timeout { .. }), "{err}");
+        late_tx.send(()).unwrap();
+        while !engine.take_urcs().iter().any(|u| u.contains("marker")) {
+            engine.listen(Duration::from_millis(100)).unwrap();
+        }
+        // The stale OK was dropped: the next command gets its own answer.
+        let r = engine.run("AT+CSQ", Duration::from_secs(30)).unwrap();
+        assert_eq!(r.lines, vec!["+CSQ: 22,99"]);
+
+        // The peer hangs up: the engine reports an I/O error, not silence.
+        drop(script.join().unwrap());
+        drop(slave);
+        let err = engine.listen(Duration::from_secs(30)).unwrap_err();
+        assert!(matches!(err, EngineError::Io(_)), "{err}");
+    }
 
     #[test]
     fn urc_routing_by_prefix_ownership_and_form() {
