@@ -19,6 +19,8 @@
 //! sim.stop();
 //! ```
 
+#![warn(missing_docs)]
+
 mod at;
 mod fault;
 mod pty;
