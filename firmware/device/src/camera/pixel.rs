@@ -157,6 +157,19 @@ impl std::fmt::Display for PixelFormat {
     }
 }
 
+/// Stretches studio-range luma (16 = black, 235 = white, as most YUV cameras send it)
+/// to full range (0..=255), so that thresholds mean the same whatever format the
+/// driver chose.
+pub fn expand_studio_range(pixels: &mut [u8]) {
+    let lut: [u8; 256] = std::array::from_fn(|y| {
+        let v = (y as i32 - 16) * 255 / 219;
+        v.clamp(0, 255) as u8
+    });
+    for p in pixels {
+        *p = lut[*p as usize];
+    }
+}
+
 /// Takes every second byte (starting at `offset`) of packed 4:2:2 rows.
 fn packed_luma(
     width: u32,
@@ -246,6 +259,13 @@ mod tests {
         let bytes = [1, 2, 0xEE, 3, 4, 0xEE, 128, 128, 0xEE];
         let f = PixelFormat::Nv12.to_gray(2, 2, 3, &bytes).unwrap();
         assert_eq!(f.pixels(), &[1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn studio_range_is_stretched_to_full_range() {
+        let mut px = [0, 16, 126, 235, 255];
+        expand_studio_range(&mut px);
+        assert_eq!(px, [0, 0, 128, 255, 255]);
     }
 
     #[test]

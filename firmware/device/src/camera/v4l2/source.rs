@@ -5,11 +5,13 @@ use std::time::{Duration, Instant};
 
 use v4l::video::Capture;
 use v4l::{Format, FourCC};
+use vrs_scanner::GrayFrame;
 
 use super::ctrl::DeviceControls;
 use super::device::{list_devices, probe};
 use super::open_device;
 use super::stream::MmapStream;
+use crate::camera::pixel::expand_studio_range;
 use crate::camera::{AppliedControl, CameraControls, CameraError, Frame, FrameSource, PixelFormat};
 
 /// How to open a camera.
@@ -64,6 +66,7 @@ pub struct V4l2Source {
     height: u32,
     stride: usize,
     fps: Option<f64>,
+    studio_range: bool,
     applied: Vec<AppliedControl>,
     last_sequence: Option<u32>,
     dropped: u64,
@@ -117,6 +120,16 @@ impl V4l2Source {
         let fps = set_rate(&device, config.fps);
         let controls = DeviceControls::from_handle(device.handle());
         let applied = controls.apply(&config.controls);
+        log::info!(
+            "camera: format {} {}x{} stride {} colorspace {} quantization {} transfer {}",
+            format,
+            chosen.width,
+            chosen.height,
+            chosen.stride,
+            chosen.colorspace,
+            chosen.quantization,
+            chosen.transfer
+        );
         let stream = MmapStream::start(device.handle().fd(), BUFFERS)?;
         let source = Self {
             stream,
@@ -129,6 +142,7 @@ impl V4l2Source {
             height: chosen.height,
             stride: chosen.stride as usize,
             fps,
+            studio_range: is_studio_range(format, &chosen),
             applied,
             last_sequence: None,
             dropped: 0,
@@ -202,6 +216,15 @@ impl FrameSource for V4l2Source {
         } else {
             self.format
                 .to_gray(self.width, self.height, self.stride, self.stream.data(&d))
+                .and_then(|image| {
+                    if !self.studio_range {
+                        return Ok(image);
+                    }
+                    let (w, h) = (image.width(), image.height());
+                    let mut pixels = image.into_pixels();
+                    expand_studio_range(&mut pixels);
+                    Ok(GrayFrame::new(w, h, pixels)?)
+                })
                 .map_err(|e| CameraError::CorruptFrame {
                     sequence: u64::from(d.sequence),
                     reason: e.to_string(),
@@ -230,6 +253,23 @@ impl FrameSource for V4l2Source {
             self.width,
             self.height
         )
+    }
+}
+
+/// True when the driver sends luma in studio range (16..=235): YUV formats unless the
+/// driver says full range or uses the JPEG colour space. GREY and decoded JPEG are full
+/// range (vivid's GREY is; the V4L2 default for luma-only formats is not spelled out).
+fn is_studio_range(format: PixelFormat, chosen: &Format) -> bool {
+    use v4l::format::{Colorspace, Quantization};
+    match chosen.quantization {
+        Quantization::LimitedRange => true,
+        Quantization::FullRange => false,
+        Quantization::Default => {
+            !matches!(
+                format,
+                PixelFormat::Grey | PixelFormat::Mjpeg | PixelFormat::Jpeg
+            ) && !matches!(chosen.colorspace, Colorspace::JPEG)
+        }
     }
 }
 
