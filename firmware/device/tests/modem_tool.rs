@@ -37,6 +37,8 @@ fn prints_the_status_as_json() {
     assert_eq!(v["registration"], "home");
     assert_eq!(v["operator"], "NTT DOCOMO");
     assert_eq!(v["rsrp_dbm"], -92);
+    assert_eq!(v["signal_bars"], 3);
+    assert_eq!(v["summary_ja"], "NTT DOCOMO 4G ▂▄▆▁ データ通信なし");
     // Observe-only without --apn: nothing written to the modem.
     let cmds = sim.commands();
     assert!(

@@ -3,7 +3,8 @@
 //! Prints the device path, then reads commands from standard input, one per line: a fault
 //! name (`none`, `no-sim`, `pin-locked`, `no-signal`, `garbage`, `byte-at-a-time`,
 //! `urc-in-response`, `hang-once`, `wedged`, `reenumerate`), `power-cycle`, `status` or
-//! `quit`. When standard input ends the simulator keeps running until killed.
+//! `quit`. When standard input ends the simulator keeps running until killed; a killed
+//! simulator leaves its `--link` behind (pointing nowhere), and the next start replaces it.
 
 use std::io::BufRead;
 use std::path::PathBuf;

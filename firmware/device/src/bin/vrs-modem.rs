@@ -69,7 +69,13 @@ fn main() -> ExitCode {
         }
         return ExitCode::from(2);
     }
-    match serde_json::to_string(&status) {
+    let json = serde_json::to_value(&status).map(|mut v| {
+        // Derived views, as the kiosk shows them.
+        v["signal_bars"] = status.signal_bars().into();
+        v["summary_ja"] = status.summary_ja().into();
+        v
+    });
+    match json {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS

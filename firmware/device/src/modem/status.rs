@@ -277,9 +277,8 @@ impl ModemStatus {
         match self.data {
             DataBearer::Connected | DataBearer::Unknown => {}
             DataBearer::NeedsReboot { .. } => text.push_str(" データ通信の設定を反映中"),
-            DataBearer::Disconnected | DataBearer::Connecting => {
-                text.push_str(" データ通信に接続中");
-            }
+            DataBearer::Connecting => text.push_str(" データ通信に接続中"),
+            DataBearer::Disconnected => text.push_str(" データ通信なし"),
         }
         text
     }
