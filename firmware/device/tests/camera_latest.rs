@@ -77,25 +77,22 @@ fn a_waiting_consumer_is_woken_by_publish_and_sees_increasing_frames() {
         std::thread::spawn(move || {
             start.wait();
             let mut last = None;
-            let mut seen = 0u32;
             while let Some(f) = latest.wait_newer(last, Duration::from_secs(5)) {
                 assert!(Some(f.sequence) > last, "frames must only move forward");
                 last = Some(f.sequence);
-                seen += 1;
                 // A slow consumer.
                 std::thread::sleep(Duration::from_millis(2));
                 if f.sequence == 2000 {
                     break;
                 }
             }
-            (last, seen)
+            last
         })
     };
     start.wait();
     for i in 0..2000u64 {
         latest.publish(frame((i % 256) as u8, i));
     }
-    let (last, seen) = consumer.join().unwrap();
-    assert_eq!(last, Some(2000));
-    assert!(seen >= 1 && seen <= 2000);
+    // It ends on the last frame, having only ever moved forward.
+    assert_eq!(consumer.join().unwrap(), Some(2000));
 }
