@@ -194,3 +194,30 @@ fn dropping_the_handle_stops_the_thread() {
         "no frames after the thread stopped"
     );
 }
+
+/// The one source here that is not a real one: nothing real panics on demand.
+struct PanickingSource;
+
+impl FrameSource for PanickingSource {
+    fn next_frame(
+        &mut self,
+        _timeout: Duration,
+    ) -> Result<vrs_device::camera::Frame, vrs_device::camera::CameraError> {
+        panic!("driver returned nonsense");
+    }
+
+    fn describe(&self) -> String {
+        "panicking source".into()
+    }
+}
+
+#[test]
+fn a_crashed_camera_thread_reports_failed_instead_of_streaming() {
+    let cam = CameraThread::spawn(Box::new(PanickingSource), LatestFrame::new());
+    let status = cam.wait_status(PATIENCE, |s| matches!(s, CameraStatus::Failed { .. }));
+    match status {
+        CameraStatus::Failed { error, .. } => assert!(error.contains("nonsense"), "{error}"),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    cam.stop();
+}

@@ -55,7 +55,8 @@ pub enum CameraStatus {
         /// Failed attempts so far in this outage.
         attempts: u32,
     },
-    /// The source failed and there is no way to reopen it (spawned without a factory).
+    /// The source failed and there is no way to reopen it (spawned without a factory),
+    /// or the camera thread itself crashed (a bug: the kiosk should restart).
     Failed {
         /// What failed.
         kind: CameraErrorKind,
@@ -148,7 +149,23 @@ impl CameraThread {
         };
         let handle = std::thread::Builder::new()
             .name("camera".into())
-            .spawn(move || worker.run(source))
+            .spawn(move || {
+                let shared = Arc::clone(&worker.shared);
+                let run = std::panic::AssertUnwindSafe(|| worker.run(source));
+                if let Err(panic) = std::panic::catch_unwind(run) {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    log::error!("camera thread panicked: {what}");
+                    shared.lock().status = CameraStatus::Failed {
+                        kind: CameraErrorKind::Io,
+                        error: format!("the camera thread crashed: {what}"),
+                    };
+                    shared.wake.notify_all();
+                }
+            })
             .expect("the OS refused to start the camera thread");
         CameraThread {
             shared,
