@@ -40,16 +40,25 @@ pub struct Nw7Symbol {
 /// `angle_hint` is the ticket's rotation (degrees counter-clockwise on screen) when
 /// another symbol revealed it; otherwise the frame's dominant edge direction is used.
 pub fn decode_codabar(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<Nw7Symbol> {
-    let mut found = scan(frame);
-    if found.is_empty() {
-        let angle = angle_hint
-            .map(|a| (a + 45.0).rem_euclid(90.0) - 45.0)
-            .or_else(|| rectify::dominant_angle(frame));
-        if let Some(angle) = angle.filter(|a| a.abs() >= NEGLIGIBLE_ROTATION) {
-            found = scan(&rectify::rotate(frame, -angle));
-        }
+    let angle = angle_hint
+        .map(rectify::modulo_quarter)
+        .or_else(|| rectify::dominant_angle(frame))
+        .unwrap_or(0.0);
+    decode_codabar_upright(frame, &rectify::upright(frame, angle), angle)
+}
+
+/// Decodes NW-7 barcodes given the frame and its upright turn by `angle`: the upright
+/// one first when the turn matters, the original as a fallback (a wrong estimate).
+pub(crate) fn decode_codabar_upright(
+    frame: &GrayFrame,
+    upright: &GrayFrame,
+    angle: f32,
+) -> Vec<Nw7Symbol> {
+    if angle.abs() < NEGLIGIBLE_ROTATION {
+        return scan(frame);
     }
-    found
+    let found = scan(upright);
+    if found.is_empty() { scan(frame) } else { found }
 }
 
 /// Scans rows of the frame and of its 90° turn; keeps texts that enough rows agree on.

@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use crate::GrayFrame;
 use crate::codabar::{self, Nw7Symbol};
 use crate::ocr::{self, OcrLine};
 use crate::qr::{self, QrSymbol};
+use crate::{GrayFrame, rectify};
 
 /// The symbols decoded from one frame, before any acceptance decision.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -71,8 +71,15 @@ pub struct SeenSymbol {
 /// ticket is turned; otherwise they estimate it from the frame.
 pub fn observe(frame: &GrayFrame) -> Observation {
     let qr = qr::decode_qr(frame);
-    let angle = qr.iter().find_map(|s| s.angle);
-    let nw7 = codabar::decode_codabar(frame, angle);
-    let ocr = ocr::read_lines(frame, angle);
+    let angle = qr
+        .iter()
+        .find_map(|s| s.angle)
+        .map(rectify::modulo_quarter)
+        .or_else(|| rectify::dominant_angle(frame))
+        .unwrap_or(0.0);
+    // One upright turn serves both the NW-7 and the OCR reader.
+    let upright = rectify::upright(frame, angle);
+    let nw7 = codabar::decode_codabar_upright(frame, &upright, angle);
+    let ocr = ocr::read_lines_upright(&upright);
     Observation { qr, nw7, ocr }
 }

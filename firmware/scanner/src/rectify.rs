@@ -102,6 +102,22 @@ pub fn dominant_angle(frame: &GrayFrame) -> Option<f32> {
     })
 }
 
+/// An angle reduced modulo 90° into `(-45, 45]`.
+pub fn modulo_quarter(degrees: f32) -> f32 {
+    let r = (degrees + 45.0).rem_euclid(90.0) - 45.0;
+    if r <= -45.0 { r + 90.0 } else { r }
+}
+
+/// The frame turned back by `angle` (the ticket's rotation modulo 90°), or the frame
+/// itself when the angle is below a degree.
+pub fn upright(frame: &GrayFrame, angle: f32) -> std::borrow::Cow<'_, GrayFrame> {
+    if angle.is_finite() && angle.abs() >= 1.0 {
+        std::borrow::Cow::Owned(rotate(frame, -angle))
+    } else {
+        std::borrow::Cow::Borrowed(frame)
+    }
+}
+
 /// The frame rotated by `degrees` counter-clockwise (as seen on screen, y down) about its
 /// centre, on a canvas large enough to hold all of it; uncovered corners are white.
 /// Bilinear interpolation.

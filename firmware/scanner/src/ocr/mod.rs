@@ -15,8 +15,6 @@ pub mod classify;
 pub mod segment;
 pub mod templates;
 
-use std::borrow::Cow;
-
 use crate::{GrayFrame, rectify};
 use segment::LINE_CHARS;
 
@@ -67,27 +65,18 @@ impl OcrLine {
 /// another symbol revealed it; otherwise the frame's dominant edge direction is used.
 pub fn read_lines(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<OcrLine> {
     let angle = angle_hint
-        .map(|a| (a + 45.0).rem_euclid(90.0) - 45.0)
+        .map(rectify::modulo_quarter)
         .or_else(|| rectify::dominant_angle(frame))
         .unwrap_or(0.0);
-    let upright: Cow<'_, GrayFrame> = if angle.abs() >= 1.0 {
-        Cow::Owned(rectify::rotate(frame, -angle))
-    } else {
-        Cow::Borrowed(frame)
-    };
-    let mut found: Vec<(f32, OcrLine)> = Vec::new();
-    for quarter in [false, true] {
-        let image: Cow<'_, GrayFrame> = if quarter {
-            Cow::Owned(rectify::rotate(&upright, 90.0))
-        } else {
-            Cow::Borrowed(upright.as_ref())
-        };
-        for line in segment::find_lines(&image) {
-            if let Some(read) = read_line(&image, &line) {
-                found.push(read);
-            }
-        }
-    }
+    read_lines_upright(&rectify::upright(frame, angle))
+}
+
+/// Reads the OCR lines of a frame already turned upright modulo 90°.
+pub(crate) fn read_lines_upright(upright: &GrayFrame) -> Vec<OcrLine> {
+    let mut found: Vec<(f32, OcrLine)> = segment::find_lines(upright)
+        .iter()
+        .filter_map(|line| read_line(upright, line))
+        .collect();
     found.sort_by(|a, b| b.0.total_cmp(&a.0));
     found.into_iter().map(|(_, line)| line).collect()
 }

@@ -122,7 +122,9 @@ fn blobs(dark: &[bool], w: usize, h: usize) -> Vec<Blob> {
         }
         let (bw, bh) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
         let fill = count as f32 / (bw * bh);
-        if (7.0..=160.0).contains(&bh) && bw >= 0.25 * bh && bw <= 1.1 * bh && fill > 0.12 {
+        // Character-shaped in either orientation: lines may run across or down the frame.
+        let (long, short) = (bw.max(bh), bw.min(bh));
+        if (7.0..=160.0).contains(&long) && short >= 0.25 * long && fill > 0.12 {
             out.push(Blob {
                 x0: x0 as u32,
                 y0: y0 as u32,
@@ -134,13 +136,38 @@ fn blobs(dark: &[bool], w: usize, h: usize) -> Vec<Blob> {
     out
 }
 
-/// Lines of evenly pitched, equally tall characters, running left to right.
+/// Lines of evenly pitched, equally tall characters, running along either axis of the
+/// frame (a quarter-turned ticket needs no second pass over the pixels).
 pub fn find_lines(frame: &GrayFrame) -> Vec<CellLine> {
     let (w, h) = (frame.width() as usize, frame.height() as usize);
     if w < 16 || h < 8 {
         return Vec::new();
     }
-    let mut blobs = blobs(&binarise(frame, 12), w, h);
+    let found = blobs(&binarise(frame, 12), w, h);
+    let mut lines = chains(found.clone());
+    let transposed = found
+        .iter()
+        .map(|b| Blob {
+            x0: b.y0,
+            y0: b.x0,
+            x1: b.y1,
+            y1: b.x1,
+        })
+        .collect();
+    lines.extend(chains(transposed).into_iter().map(|l| CellLine {
+        origin: (l.origin.1, l.origin.0),
+        step: (l.step.1, l.step.0),
+        ..l
+    }));
+    lines
+}
+
+/// Lines running left to right among the blobs.
+fn chains(mut blobs: Vec<Blob>) -> Vec<CellLine> {
+    blobs.retain(|b| {
+        let (bw, bh) = ((b.x1 - b.x0 + 1) as f32, b.height());
+        bw >= 0.25 * bh && bw <= 1.1 * bh
+    });
     blobs.sort_by(|a, b| a.cx().total_cmp(&b.cx()));
     let centers: Vec<f32> = blobs.iter().map(Blob::cx).collect();
     let mut used = vec![false; blobs.len()];
