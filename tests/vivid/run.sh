@@ -80,10 +80,13 @@ fi
 # 3. The test binary.
 log "building the camera_vivid test"
 cd "$root"
-exe=$(cargo test -p vrs-device --features v4l2 --test camera_vivid --no-run --message-format=json 2>/dev/null |
+# --workspace: the same feature set as `cargo test --workspace`, so after the normal test
+# run this only links one more test binary.
+build=(cargo test --workspace --features vrs-device/v4l2 --test camera_vivid --no-run)
+exe=$("${build[@]}" --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*camera_vivid[^"]*\)".*/\1/p' | tail -n1 || true)
 if [[ -z "$exe" || ! -x "$exe" ]]; then
-    cargo test -p vrs-device --features v4l2 --test camera_vivid --no-run || true
+    "${build[@]}" || true
     log "could not build the camera_vivid test"
     exit 1
 fi
