@@ -110,7 +110,12 @@ pub struct Judgement {
     /// NW-7 read contradicted them.
     pub confident_ocr: Option<String>,
     /// Why symbols were not usable (Japanese, one entry per symbol), with their source.
+    /// These are authoritative (an error-corrected QR, or OCR corroborated by NW-7) and
+    /// become [`ScanEvent::Refused`].
     pub rejected: Vec<(Source, String)>,
+    /// NW-7 texts that are no ticket payload. Codabar has no check character, so these
+    /// may be partial or phantom reads: shown by tools, never refused to the operator.
+    pub notes: Vec<String>,
 }
 
 /// Judges one frame's symbols on their own.
@@ -140,7 +145,7 @@ pub fn judge(observation: &Observation, config: &ReaderConfig, master: &MasterLi
         .filter_map(|s| match Nw7Read::parse(&s.text) {
             Ok(r) => Some(r),
             Err(e) => {
-                j.rejected.push((Source::Nw7Ocr, e.to_string()));
+                j.notes.push(e.to_string());
                 None
             }
         })
@@ -669,6 +674,21 @@ mod tests {
         }
         refused(r.feed_observation(&ocr(unknown, 0.95)));
         assert_eq!(r.feed_observation(&ocr(unknown, 0.95)), None);
+    }
+
+    #[test]
+    fn unparsable_nw7_reads_are_not_refused_to_the_operator() {
+        let mut r = reader();
+        let obs = Observation {
+            nw7: vec![nw7("12345678")],
+            ..Observation::default()
+        };
+        let j = judge(&obs, r.config(), MasterList::embedded());
+        assert!(j.present && j.rejected.is_empty());
+        assert_eq!(j.notes.len(), 1);
+        for _ in 0..10 {
+            assert_eq!(r.feed_observation(&obs), None);
+        }
     }
 
     #[test]

@@ -45,6 +45,7 @@ fn scan(path: &Path, master: &Arc<MasterList>) -> Result<Value> {
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut rejected: Vec<String> = judgement.rejected.into_iter().map(|(_, r)| r).collect();
     rejected.extend(judgement.conflict);
+    rejected.extend(judgement.notes);
     let mut line = json!({
         "file": path.display().to_string(),
         "ticket": null,
