@@ -134,34 +134,40 @@ pub fn rotate(frame: &GrayFrame, degrees: f32) -> GrayFrame {
     let out_h = (w * sin.abs() + h * cos.abs() - 1e-3)
         .ceil()
         .clamp(1.0, 16384.0) as u32;
-    let (cx, cy) = (w / 2.0, h / 2.0);
-    let (ocx, ocy) = (out_w as f32 / 2.0, out_h as f32 / 2.0);
+    let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
+    let (ocx, ocy) = (f64::from(out_w) / 2.0, f64::from(out_h) / 2.0);
+    let (sin, cos) = (f64::from(sin), f64::from(cos));
     let src = frame.pixels();
-    let sw = frame.width() as usize;
-    let (max_x, max_y) = (w - 1.0, h - 1.0);
+    let (sw, sh) = (frame.width() as i64, frame.height() as i64);
+    // Source coordinates in 16.16 fixed point, stepped along each output row.
+    const ONE: f64 = 65536.0;
+    let (max_x, max_y) = ((sw - 1) << 16, (sh - 1) << 16);
+    let (step_x, step_y) = ((cos * ONE).round() as i64, (sin * ONE).round() as i64);
     let mut data = vec![255u8; out_w as usize * out_h as usize];
     for (oy, row) in data.chunks_exact_mut(out_w as usize).enumerate() {
-        let dy = oy as f32 + 0.5 - ocy;
-        for (ox, out) in row.iter_mut().enumerate() {
-            let dx = ox as f32 + 0.5 - ocx;
-            // Inverse mapping: rotate the output point back by -degrees.
-            // A counter-clockwise turn on screen (y down) is clockwise in maths axes.
-            let sx = cos * dx - sin * dy + cx - 0.5;
-            let sy = sin * dx + cos * dy + cy - 0.5;
-            if sx < 0.0 || sy < 0.0 || sx > max_x || sy > max_y {
-                continue;
+        // Inverse mapping of the row's first pixel centre: rotate the output point back
+        // by -degrees (a counter-clockwise turn on screen, y down, is clockwise in maths
+        // axes).
+        let (dx, dy) = (0.5 - ocx, oy as f64 + 0.5 - ocy);
+        let mut sx = ((cos * dx - sin * dy + cx - 0.5) * ONE).round() as i64;
+        let mut sy = ((sin * dx + cos * dy + cy - 0.5) * ONE).round() as i64;
+        for out in row.iter_mut() {
+            if sx >= 0 && sy >= 0 && sx <= max_x && sy <= max_y {
+                let (x0, y0) = ((sx >> 16) as usize, (sy >> 16) as usize);
+                let (fx, fy) = (((sx >> 8) & 0xff) as u32, ((sy >> 8) & 0xff) as u32);
+                let x1 = if fx > 0 { x0 + 1 } else { x0 };
+                let y1 = if fy > 0 { y0 + 1 } else { y0 };
+                let w = sw as usize;
+                let a = u32::from(src[y0 * w + x0]);
+                let b = u32::from(src[y0 * w + x1]);
+                let c = u32::from(src[y1 * w + x0]);
+                let d = u32::from(src[y1 * w + x1]);
+                let top = a * (256 - fx) + b * fx;
+                let bottom = c * (256 - fx) + d * fx;
+                *out = ((top * (256 - fy) + bottom * fy + 32768) >> 16) as u8;
             }
-            let (x0, y0) = (sx as usize, sy as usize);
-            let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
-            let x1 = (x0 + 1).min(sw - 1);
-            let y1 = (y0 + 1).min(frame.height() as usize - 1);
-            let a = f32::from(src[y0 * sw + x0]);
-            let b = f32::from(src[y0 * sw + x1]);
-            let c = f32::from(src[y1 * sw + x0]);
-            let d = f32::from(src[y1 * sw + x1]);
-            let top = a + (b - a) * fx;
-            let bottom = c + (d - c) * fx;
-            *out = (top + (bottom - top) * fy).round() as u8;
+            sx += step_x;
+            sy += step_y;
         }
     }
     GrayFrame::new(out_w, out_h, data).expect("rotated canvas size matches its pixels")

@@ -78,9 +78,10 @@ fn binarise(frame: &GrayFrame, r: usize) -> Vec<bool> {
             let sum = integral[yb * (w + 1) + xb] + integral[ya * (w + 1) + xa]
                 - integral[ya * (w + 1) + xb]
                 - integral[yb * (w + 1) + xa];
-            let mean = sum as f32 / ((yb - ya) * (xb - xa)) as f32;
-            let p = f32::from(px[y * w + x]);
-            dark[y * w + x] = p < mean * 0.88 && mean - p > 12.0;
+            // p < 0.88·mean and mean − p > 12, in integers: area·p vs the window sum.
+            let area = ((yb - ya) * (xb - xa)) as u64;
+            let p = u64::from(px[y * w + x]) * area;
+            dark[y * w + x] = p * 100 < sum * 88 && sum > p + 12 * area;
         }
     }
     dark
