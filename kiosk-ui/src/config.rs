@@ -1,0 +1,248 @@
+//! What a kiosk is started with: [`KioskConfig`] for the library, [`Args`] for the binary.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use vrs_device::camera::{CameraError, FrameSource, LatestFrame, ReplaySource, SourceFactory};
+use vrs_device::identity::DeviceIdentity;
+use vrs_device::modem::ModemConfig;
+use vrs_device::runtime::RuntimeConfig;
+use vrs_device::session::Session;
+
+/// Where the source of this build is published (GPL-3.0-only).
+pub const SOURCE_URL: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// Everything a kiosk needs to start.
+pub struct KioskConfig {
+    /// The business side.
+    pub device: DeviceConfig,
+    /// Where frames come from.
+    pub camera: CameraSpec,
+    /// The LTE modem; `None` when there is none (desktop demo, tests).
+    pub modem: Option<ModemConfig>,
+    /// Shown on the About dialog.
+    pub version: String,
+    /// Where the source is, shown on the About dialog.
+    pub source_url: String,
+}
+
+impl KioskConfig {
+    /// A configuration with this crate's version and source location.
+    pub fn new(device: DeviceConfig, camera: CameraSpec, modem: Option<ModemConfig>) -> Self {
+        Self {
+            device,
+            camera,
+            modem,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            source_url: SOURCE_URL.to_owned(),
+        }
+    }
+}
+
+/// The business side of the kiosk.
+pub enum DeviceConfig {
+    /// The tablet: store, session and the uplink to the back office (enrollment,
+    /// check-in, uploads).
+    Runtime(Box<RuntimeConfig>),
+    /// A session over an existing store, without uplink (offline demos and UI tests).
+    Session(Box<Session>),
+}
+
+/// Where camera frames come from.
+#[derive(Debug, Clone)]
+pub enum CameraSpec {
+    /// No camera: the scan screen waits for frames forever.
+    None,
+    /// Frames recorded in a directory (PGM/PNG/JPEG, in name order), looping.
+    Replay {
+        /// The directory.
+        dir: PathBuf,
+        /// Frames per second.
+        fps: f32,
+    },
+    /// A V4L2 camera; `None` picks the first capture node.
+    V4l2 {
+        /// The device node.
+        device: Option<PathBuf>,
+    },
+    /// Frames the caller publishes into this slot (tests, an external capture pipeline).
+    Feed(LatestFrame),
+}
+
+/// Why a `--camera` value is not understood.
+#[derive(Debug, thiserror::Error)]
+#[error("--camera は replay:DIR[@FPS]、v4l2[:DEVICE] または none で指定してください(「{0}」)")]
+pub struct CameraSpecError(String);
+
+impl FromStr for CameraSpec {
+    type Err = CameraSpecError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || CameraSpecError(s.to_owned());
+        if s == "none" {
+            return Ok(Self::None);
+        }
+        if s == "v4l2" {
+            return Ok(Self::V4l2 { device: None });
+        }
+        if let Some(device) = s.strip_prefix("v4l2:") {
+            if device.is_empty() {
+                return Err(bad());
+            }
+            return Ok(Self::V4l2 {
+                device: Some(device.into()),
+            });
+        }
+        let rest = s.strip_prefix("replay:").ok_or_else(bad)?;
+        let (dir, fps) = match rest.rsplit_once('@') {
+            Some((dir, fps)) => (dir, fps.parse::<f32>().map_err(|_| bad())?),
+            None => (rest, 10.0),
+        };
+        if dir.is_empty() || !(fps > 0.0 && fps <= 120.0) {
+            return Err(bad());
+        }
+        Ok(Self::Replay {
+            dir: dir.into(),
+            fps,
+        })
+    }
+}
+
+/// Opens (and reopens) the source on the camera thread. `None` and `Feed` have no source.
+pub(crate) fn source_factory(spec: CameraSpec) -> Result<SourceFactory, CameraSpecError> {
+    match spec {
+        CameraSpec::Replay { dir, fps } => Ok(Box::new(move || {
+            ReplaySource::from_dir(&dir, fps, true).map(|s| Box::new(s) as Box<dyn FrameSource>)
+        })),
+        CameraSpec::V4l2 { device } => Ok(v4l2_factory(device)),
+        CameraSpec::None | CameraSpec::Feed(_) => Err(CameraSpecError("none".into())),
+    }
+}
+
+fn v4l2_factory(device: Option<PathBuf>) -> SourceFactory {
+    Box::new(move || -> Result<Box<dyn FrameSource>, CameraError> {
+        let config = vrs_device::camera::V4l2Config {
+            device: device.clone(),
+            ..vrs_device::camera::V4l2Config::default()
+        };
+        Ok(Box::new(vrs_device::camera::V4l2Source::open(&config)?))
+    })
+}
+
+/// Command line of `vrs-kiosk`.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "vrs-kiosk",
+    version,
+    about = "ワクチン接種記録 読み取り端末のキオスク画面"
+)]
+pub struct Args {
+    /// Data directory (device.db, identity/).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: PathBuf,
+    /// Base URL of the back office's device API.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// The back office CA certificate (PEM) shipped in the image.
+    #[arg(long, value_name = "FILE")]
+    pub factory_ca: PathBuf,
+    /// Serial number of this tablet.
+    #[arg(long)]
+    pub serial: String,
+    /// IMEI of this tablet's modem.
+    #[arg(long)]
+    pub imei: String,
+    /// replay:DIR[@FPS], v4l2[:DEVICE] or none.
+    #[arg(long, value_name = "SPEC")]
+    pub camera: CameraSpec,
+    /// The modem's AT port.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_modem")]
+    pub modem: Option<PathBuf>,
+    /// Run without a modem.
+    #[arg(long)]
+    pub no_modem: bool,
+    /// APN of the data context (empty: the modem's own).
+    #[arg(long, default_value = "")]
+    pub apn: String,
+    /// Render without a display (software renderer) and write screenshots.
+    #[arg(long)]
+    pub headless: bool,
+    /// Where headless mode writes screenshots.
+    #[arg(long, value_name = "DIR", default_value = "screenshots")]
+    pub screenshots: PathBuf,
+    /// Headless demo: log in, set presets, read one ticket, register it, with a screenshot
+    /// of every screen on the way.
+    #[arg(long, value_name = "LOGIN:PASSWORD")]
+    pub walkthrough: Option<String>,
+    /// Where the source is published (About dialog).
+    #[arg(long, default_value = SOURCE_URL)]
+    pub source_url: String,
+}
+
+impl Args {
+    /// Builds the kiosk configuration (reads the CA file, checks serial and IMEI).
+    pub fn kiosk_config(&self) -> anyhow::Result<KioskConfig> {
+        use anyhow::Context;
+        let factory_ca_pem = std::fs::read_to_string(&self.factory_ca)
+            .with_context(|| format!("reading the CA certificate {}", self.factory_ca.display()))?;
+        let identity = DeviceIdentity::new(&self.serial, &self.imei)?;
+        let modem = match (&self.modem, self.no_modem) {
+            (Some(port), _) => Some(ModemConfig::new(port.clone(), self.apn.clone())),
+            (None, true) => None,
+            (None, false) => anyhow::bail!("--modem PATH か --no-modem を指定してください"),
+        };
+        let mut config = KioskConfig::new(
+            DeviceConfig::Runtime(Box::new(RuntimeConfig {
+                state_dir: self.state_dir.clone(),
+                server_url: self.server.clone(),
+                factory_ca_pem,
+                identity,
+                firmware_version: env!("CARGO_PKG_VERSION").to_owned(),
+            })),
+            self.camera.clone(),
+            modem,
+        );
+        config.source_url = self.source_url.clone();
+        Ok(config)
+    }
+
+    /// `LOGIN:PASSWORD` of `--walkthrough`, split at the first colon.
+    pub fn walkthrough_credentials(&self) -> anyhow::Result<Option<(String, String)>> {
+        match &self.walkthrough {
+            None => Ok(None),
+            Some(s) => match s.split_once(':') {
+                Some((id, pw)) if !id.is_empty() => Ok(Some((id.to_owned(), pw.to_owned()))),
+                _ => anyhow::bail!("--walkthrough は LOGIN:PASSWORD の形で指定してください"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camera_specs_parse() {
+        assert!(matches!(
+            "replay:/tmp/frames@15".parse::<CameraSpec>(),
+            Ok(CameraSpec::Replay { dir, fps }) if dir == PathBuf::from("/tmp/frames") && fps == 15.0
+        ));
+        assert!(matches!(
+            "replay:frames".parse::<CameraSpec>(),
+            Ok(CameraSpec::Replay { fps, .. }) if fps == 10.0
+        ));
+        assert!(matches!(
+            "v4l2".parse::<CameraSpec>(),
+            Ok(CameraSpec::V4l2 { device: None })
+        ));
+        assert!(matches!(
+            "v4l2:/dev/video2".parse::<CameraSpec>(),
+            Ok(CameraSpec::V4l2 { device: Some(d) }) if d == PathBuf::from("/dev/video2")
+        ));
+        assert!(matches!("none".parse::<CameraSpec>(), Ok(CameraSpec::None)));
+        for bad in ["", "usb", "replay:", "replay:x@0", "replay:x@fast", "v4l2:"] {
+            assert!(bad.parse::<CameraSpec>().is_err(), "{bad}");
+        }
+    }
+}
