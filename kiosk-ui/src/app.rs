@@ -242,6 +242,7 @@ fn wire_callbacks(window: &KioskWindow, core: &Rc<RefCell<Core>>) {
                     let mut guard = core.borrow_mut();
                     let $c = &mut *guard;
                     $body
+                    refresh(&$w, $c);
                 }
             }
         }};

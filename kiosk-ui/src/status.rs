@@ -45,7 +45,8 @@ pub fn assemble(s: &StatusSnapshot, now: OffsetDateTime) -> StatusInfo {
                 .unwrap_or_default(),
             sync.last_error.clone().unwrap_or_default(),
         ),
-        None => (0, String::new(), String::new()),
+        // No uplink: nothing is ever sent, so there is no count to show.
+        None => (-1, String::new(), String::new()),
     };
     let (camera, camera_ok) = match &s.camera {
         None => ("カメラなし".to_owned(), false),
@@ -135,6 +136,7 @@ mod tests {
         assert!(info.camera_ok);
         assert_eq!(info.clock, "14:00", "JST");
         let none = assemble(&StatusSnapshot::default(), now);
+        assert_eq!(none.pending, -1, "no uplink");
         assert_eq!(none.camera, "カメラなし");
         assert!(!none.camera_ok);
     }
