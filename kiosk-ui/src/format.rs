@@ -64,7 +64,7 @@ pub fn source(source: Source) -> &'static str {
 pub fn prior_warning(prior: &PriorRegistration) -> String {
     let registered = to_jst(prior.registered_at);
     format!(
-        "この券のこの回はすでに登録されています(接種日 {}・会場「{}」・{}、登録 {})。もう一度登録すると前の登録を上書きします。本人と券をよく確認してください。",
+        "この端末ですでに登録されています:接種日 {}・会場「{}」・{}(登録 {})。券と本人をよく確認してください。",
         prior.vaccination_date,
         prior.venue,
         outcome(prior.outcome),
@@ -154,7 +154,7 @@ mod tests {
         assert!(text.contains("千代田区役所"), "{text}");
         assert!(text.contains("予診のみ"), "{text}");
         assert!(text.contains("10:30"), "registered time in JST: {text}");
-        assert!(text.contains("上書き"), "{text}");
+        assert!(text.contains("すでに登録されています"), "{text}");
     }
 
     fn uuid_for_test() -> uuid::Uuid {

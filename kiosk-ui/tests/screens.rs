@@ -154,7 +154,10 @@ fn full_flow_registers_only_after_commit_and_warns_the_second_time() {
     );
     assert_eq!(kiosk.text_of(labels::DOSE).unwrap(), "第2回");
     assert_eq!(kiosk.text_of(labels::TICKET_NUMBER).unwrap(), "00000 12345");
-    assert!(!kiosk.has(labels::PRIOR_WARNING), "no warning the first time");
+    assert!(
+        !kiosk.has(labels::PRIOR_WARNING),
+        "no warning the first time"
+    );
     assert!(kiosk.is_enabled(labels::VACCINATED).unwrap());
     let image = save(&kiosk, "05-confirm");
     assert!(title_ink(&image) > 500);
@@ -247,4 +250,27 @@ fn about_dialog_names_the_licence_and_the_source() {
     assert!(dark_pixels(&image, 200, 150, 620, 400) > 1000);
     kiosk.tap(labels::CLOSE).unwrap();
     assert!(!kiosk.about_open());
+}
+
+#[test]
+fn a_refused_read_is_explained_on_the_scan_screen() {
+    let tablet = Tablet::new(Some(Lifecycle::Active));
+    let camera = LatestFrame::new();
+    // Check digit of the municipality code is wrong (131017).
+    let frames = Frames::new("121310170000012345");
+    let kiosk = tablet.kiosk(&camera);
+    log_in_with_presets(&kiosk);
+    kiosk
+        .wait_until(WAIT, |k| {
+            publish(&camera, &frames.ticket);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            k.has(labels::SCAN_MESSAGE)
+        })
+        .expect("the refusal is shown");
+    assert_eq!(kiosk.screen(), Screen::Scan, "nothing to confirm");
+    let reason = kiosk.text_of(labels::SCAN_MESSAGE).unwrap();
+    assert!(!reason.is_empty());
+    let image = save(&kiosk, "04-scan-refused");
+    assert!(title_ink(&image) > 500);
+    assert_eq!(kiosk.with_session(|s| s.day_count().unwrap()), 0);
 }
