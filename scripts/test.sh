@@ -11,3 +11,5 @@ echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked
+echo "==> V4L2 camera path against the kernel's vivid driver in a QEMU guest"
+bash tests/vivid/run.sh

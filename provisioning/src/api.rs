@@ -114,7 +114,7 @@ async fn enroll(
         log::warn!("enrollment refused: IMEI mismatch for {}", device.serial);
         return Err(Refusal::imei_mismatch(&device.serial));
     }
-    if device.state != Lifecycle::Factory {
+    if !device.may_enroll() {
         log::warn!(
             "enrollment refused: {} is already {}",
             device.serial,

@@ -32,7 +32,8 @@ use vrs_protocol::{MasterList, Municipality, MunicipalityCode};
 use crate::ca::CertificateAuthority;
 use crate::server::{self, ServerConfig};
 use crate::store::{self, AuditEvent, CountFilter, NewAccount, NewDevice, Repository};
-use crate::{csv_export, device_import, imei, password};
+use crate::{csv_export, device_import, password};
+use vrs_protocol::imei;
 
 /// The back office of vrs-kiosk.
 #[derive(Debug, Parser)]

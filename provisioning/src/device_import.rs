@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::imei;
 use crate::store::NewDevice;
+use vrs_protocol::imei;
 
 /// Longest accepted hardware serial.
 pub const MAX_SERIAL_LEN: usize = 64;

@@ -16,7 +16,6 @@ pub mod cli;
 pub mod csv_export;
 pub mod device_import;
 pub mod error;
-pub mod imei;
 pub mod password;
 pub mod refusal;
 pub mod server;

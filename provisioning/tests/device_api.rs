@@ -286,7 +286,38 @@ fn enroll_requires_a_registered_serial_and_its_imei() {
         "vrs-kiosk back office CA"
     );
 
-    // Enrolled once: a second enrollment is refused.
+    // The answer may have been lost on the way (LTE drop): until the tablet checks in with
+    // its certificate, enrolling again with a fresh key replaces the unused certificate.
+    let lost = Identity {
+        cert_pem: response.certificate_pem.clone(),
+        key_pem: key.serialize_pem(),
+    };
+    let fresh = KeyPair::generate().unwrap();
+    let (status, body) = post(
+        &agent,
+        &fx.url(ENROLL_PATH),
+        &EnrollRequest {
+            csr_pem: csr(&fresh, "SN-0001"),
+            ..request(IMEI)
+        },
+    );
+    assert_eq!(status, 200, "{body}");
+    let retried: EnrollResponse = serde_json::from_value(body).unwrap();
+    let current = Identity {
+        cert_pem: retried.certificate_pem,
+        key_pem: fresh.serialize_pem(),
+    };
+    let (status, body) = post(&fx.agent(Some(&lost)), &fx.url(CHECK_IN_PATH), &heartbeat());
+    assert_eq!(status, 403, "the replaced certificate is dead: {body}");
+    assert_api_error(&body, "unknown_certificate");
+    let (status, body) = post(
+        &fx.agent(Some(&current)),
+        &fx.url(CHECK_IN_PATH),
+        &heartbeat(),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // Once the certificate was used, enrolling again is refused.
     let (status, body) = post(&agent, &fx.url(ENROLL_PATH), &request(IMEI));
     assert_eq!(status, 409);
     assert_api_error(&body, "already_enrolled");

@@ -85,7 +85,10 @@ impl BackOffice {
     }
 
     /// A client for an enrolled tablet: pinned CA and client certificate.
-    pub fn with_credentials(base_url: &str, credentials: &Credentials) -> Result<Self, ClientError> {
+    pub fn with_credentials(
+        base_url: &str,
+        credentials: &Credentials,
+    ) -> Result<Self, ClientError> {
         Ok(Self::new(
             base_url,
             tls_config(&credentials.ca_pem, Some(credentials))?,
@@ -134,7 +137,11 @@ impl BackOffice {
         Ok(receipts)
     }
 
-    fn post<B: Serialize, R: DeserializeOwned>(&self, path: &str, body: &B) -> Result<R, ClientError> {
+    fn post<B: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<R, ClientError> {
         let url = format!("{}{}", self.base_url, path);
         let mut response = self
             .agent
@@ -151,7 +158,10 @@ impl BackOffice {
         }
         let error = serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| ApiError {
             code: "http_error".into(),
-            message: format!("バックオフィスがエラーを返しました: {}", text.chars().take(200).collect::<String>()),
+            message: format!(
+                "バックオフィスがエラーを返しました: {}",
+                text.chars().take(200).collect::<String>()
+            ),
         });
         Err(ClientError::Refused { status, error })
     }

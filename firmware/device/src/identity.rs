@@ -32,8 +32,8 @@ pub enum IdentityError {
     #[error("製造番号「{0}」は使えません(英数字と - のみ、1〜64文字)")]
     Serial(String),
     /// The IMEI is not 15 digits with a valid Luhn check digit.
-    #[error("IMEI「{0}」が不正です(15桁、末尾は検査数字)")]
-    Imei(String),
+    #[error(transparent)]
+    Imei(#[from] vrs_protocol::imei::ImeiError),
 }
 
 /// Serial and IMEI: what the tablet is, before and after enrollment.
@@ -49,40 +49,18 @@ impl DeviceIdentity {
     /// Checks serial and IMEI.
     pub fn new(serial: &str, imei: &str) -> Result<Self, IdentityError> {
         let serial_ok = (1..=64).contains(&serial.len())
-            && serial.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            && serial
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !serial_ok {
             return Err(IdentityError::Serial(serial.to_owned()));
         }
-        if !imei_is_valid(imei) {
-            return Err(IdentityError::Imei(imei.to_owned()));
-        }
+        vrs_protocol::imei::check(imei)?;
         Ok(Self {
             serial: serial.to_owned(),
             imei: imei.to_owned(),
         })
     }
-}
-
-/// Whether `imei` is 15 digits whose last is the Luhn check digit of the first 14.
-pub fn imei_is_valid(imei: &str) -> bool {
-    if imei.len() != 15 || !imei.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    let sum: u32 = imei
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let d2 = d * 2;
-                if d2 > 9 { d2 - 9 } else { d2 }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum % 10 == 0
 }
 
 /// The key pair and certificates of an enrolled tablet, as PEM.
@@ -230,14 +208,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn imei_luhn() {
-        assert!(imei_is_valid("490154203237518"));
-        assert!(!imei_is_valid("490154203237517"));
-        assert!(!imei_is_valid("49015420323751"));
-        assert!(!imei_is_valid("49015420323751a"));
-    }
-
-    #[test]
     fn identity_is_checked() {
         assert!(DeviceIdentity::new("VRS-0001", "490154203237518").is_ok());
         assert!(matches!(
@@ -265,7 +235,10 @@ mod tests {
         let loaded = files.load().unwrap().unwrap();
         assert_eq!(loaded.identity, creds.identity);
         assert_eq!(loaded.key_pem, creds.key_pem);
-        let mode = fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+        let mode = fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 }

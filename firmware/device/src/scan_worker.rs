@@ -6,8 +6,8 @@
 //! its state across pauses, so a ticket still under the camera after a registration is not
 //! emitted again.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -126,7 +126,10 @@ fn run(
             continue;
         };
         last_sequence = Some(frame.sequence);
-        sink(ScanUpdate::Preview(Preview::of(&frame.image, PREVIEW_MAX_WIDTH)));
+        sink(ScanUpdate::Preview(Preview::of(
+            &frame.image,
+            PREVIEW_MAX_WIDTH,
+        )));
         if shared.reading.load(Ordering::SeqCst)
             && let Some(event) = reader.feed(&frame.image)
         {

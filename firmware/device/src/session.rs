@@ -294,7 +294,7 @@ impl Session {
                 .map_or_else(|| only.clone(), |v| v.name.clone());
             return Err(SessionError::VenueNotAllowed(name));
         }
-        if !check_in.vaccine_makers.iter().any(|m| *m == input.maker) {
+        if !check_in.vaccine_makers.contains(&input.maker) {
             return Err(SessionError::UnknownMaker);
         }
         check_field("ロット番号", input.lot.trim(), 20)?;

@@ -19,7 +19,9 @@ use vrs_protocol::{MunicipalityCode, Outcome, Record, TicketNumber};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The disk is full: nothing was written.
-    #[error("端末の保存領域がいっぱいです。登録は保存されていません。ヘルプデスクに連絡してください")]
+    #[error(
+        "端末の保存領域がいっぱいです。登録は保存されていません。ヘルプデスクに連絡してください"
+    )]
     DiskFull,
     /// The database file could not be opened.
     #[error("データベース {path} を開けません: {source}")]
@@ -257,10 +259,11 @@ impl Store {
     /// Erases local data after every record was acknowledged; refuses otherwise.
     pub fn wipe(&mut self) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let pending: i64 =
-            tx.query_row("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL", [], |r| {
-                r.get(0)
-            })?;
+        let pending: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
         if pending > 0 {
             return Err(StoreError::PendingRecords {
                 pending: pending as u64,
@@ -333,21 +336,34 @@ mod tests {
 
         store.acknowledge(&[(a.id, ReceiptStatus::Stored)]).unwrap();
         assert_eq!(store.pending(10).unwrap(), vec![b.clone()]);
-        assert_eq!(store.count_for_day(date!(2021 - 06 - 01), "千代田区役所").unwrap(), 2);
+        assert_eq!(
+            store
+                .count_for_day(date!(2021 - 06 - 01), "千代田区役所")
+                .unwrap(),
+            2
+        );
     }
 
     #[test]
     fn prior_registration_finds_the_latest_same_key() {
         let (_dir, store) = temp_store();
-        assert!(store
-            .prior_registration("131016".parse().unwrap(), TicketNumber::parse("0000000001").unwrap(), 1)
-            .unwrap()
-            .is_none());
+        assert!(
+            store
+                .prior_registration(
+                    "131016".parse().unwrap(),
+                    TicketNumber::parse("0000000001").unwrap(),
+                    1
+                )
+                .unwrap()
+                .is_none()
+        );
         let first = record("0000000001", 1, datetime!(2021-06-01 09:00 UTC));
         let second = record("0000000001", 1, datetime!(2021-06-01 10:00 UTC));
         store.insert_record(&first).unwrap();
         store.insert_record(&second).unwrap();
-        store.insert_record(&record("0000000001", 2, datetime!(2021-06-01 11:00 UTC))).unwrap();
+        store
+            .insert_record(&record("0000000001", 2, datetime!(2021-06-01 11:00 UTC)))
+            .unwrap();
         let prior = store
             .prior_registration(first.municipality, first.ticket_number, 1)
             .unwrap()
@@ -360,11 +376,17 @@ mod tests {
         let (_dir, mut store) = temp_store();
         let r = record("0000000001", 1, datetime!(2021-06-01 09:00 UTC));
         store.insert_record(&r).unwrap();
-        assert!(matches!(store.wipe(), Err(StoreError::PendingRecords { pending: 1 })));
+        assert!(matches!(
+            store.wipe(),
+            Err(StoreError::PendingRecords { pending: 1 })
+        ));
         assert_eq!(store.outbox_depth().unwrap().pending, 1);
         store.acknowledge(&[(r.id, ReceiptStatus::Stored)]).unwrap();
         store.wipe().unwrap();
-        assert_eq!(store.count_for_day(r.vaccination_date, &r.venue).unwrap(), 0);
+        assert_eq!(
+            store.count_for_day(r.vaccination_date, &r.venue).unwrap(),
+            0
+        );
     }
 
     #[test]
@@ -372,7 +394,10 @@ mod tests {
         let (_dir, store) = temp_store();
         let r = record("0000000001", 1, datetime!(2021-06-01 09:00 UTC));
         store.insert_record(&r).unwrap();
-        assert!(matches!(store.insert_record(&r), Err(StoreError::Sqlite(_))));
+        assert!(matches!(
+            store.insert_record(&r),
+            Err(StoreError::Sqlite(_))
+        ));
     }
 
     #[test]
@@ -391,7 +416,11 @@ mod tests {
             .unwrap();
         let mut outcome = Ok(());
         for i in 2..500 {
-            outcome = store.insert_record(&record(&format!("{i:010}"), 1, datetime!(2021-06-01 09:00 UTC)));
+            outcome = store.insert_record(&record(
+                &format!("{i:010}"),
+                1,
+                datetime!(2021-06-01 09:00 UTC),
+            ));
             if outcome.is_err() {
                 break;
             }

@@ -9,6 +9,7 @@
 //!
 //! No I/O and no heavy dependencies: every other crate of the project links this one.
 
+pub mod imei;
 pub mod lifecycle;
 pub mod municipality;
 pub mod nw7;

@@ -198,12 +198,14 @@ impl MasterList {
                     reason: format!("列が4つではありません({}列)", fields.len()),
                 });
             };
-            let code = MunicipalityCode::parse(code).map_err(|e| MunicipalityError::MasterLine {
-                line: line_no,
-                reason: e.to_string(),
-            })?;
+            let code =
+                MunicipalityCode::parse(code).map_err(|e| MunicipalityError::MasterLine {
+                    line: line_no,
+                    reason: e.to_string(),
+                })?;
             if name.is_empty() {
-                list.prefectures.insert(code.prefecture(), prefecture.to_owned());
+                list.prefectures
+                    .insert(code.prefecture(), prefecture.to_owned());
             } else {
                 list.municipalities.insert(
                     code,

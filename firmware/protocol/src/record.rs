@@ -171,7 +171,10 @@ mod tests {
         let r = record();
         r.validate().unwrap();
         let json = serde_json::to_string(&r).unwrap();
-        assert!(json.contains("\"vaccination_date\":\"2021-06-01\""), "{json}");
+        assert!(
+            json.contains("\"vaccination_date\":\"2021-06-01\""),
+            "{json}"
+        );
         assert!(json.contains("\"outcome\":\"vaccinated\""), "{json}");
         assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), r);
     }
@@ -190,12 +193,20 @@ mod tests {
         );
         let mut r = record();
         r.lot = "  ".into();
-        assert_eq!(r.validate(), Err(RecordError::Empty { field: "ロット番号" }));
+        assert_eq!(
+            r.validate(),
+            Err(RecordError::Empty {
+                field: "ロット番号"
+            })
+        );
         let mut r = record();
         r.doctor = "山田\u{E000}".into();
         assert!(matches!(
             r.validate(),
-            Err(RecordError::Character { field: "医師名", .. })
+            Err(RecordError::Character {
+                field: "医師名",
+                ..
+            })
         ));
         let mut r = record();
         r.dose = 0;

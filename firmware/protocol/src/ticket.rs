@@ -68,9 +68,7 @@ impl TicketNumber {
     pub fn parse(text: &str) -> Result<Self, TicketError> {
         let bytes = text.as_bytes();
         if bytes.len() != 10 || !bytes.iter().all(u8::is_ascii_digit) {
-            return Err(TicketError::TicketNumber {
-                found: mask(text),
-            });
+            return Err(TicketError::TicketNumber { found: mask(text) });
         }
         let mut digits = [0u8; 10];
         digits.copy_from_slice(bytes);

@@ -202,7 +202,10 @@ mod tests {
             config: DeviceConfig::default(),
         };
         let json = serde_json::to_string(&response).unwrap();
-        assert!(json.contains("\"lifecycle\":\"awaiting_activation\""), "{json}");
+        assert!(
+            json.contains("\"lifecycle\":\"awaiting_activation\""),
+            "{json}"
+        );
         assert!(json.contains("\"allowed_kinds\":[1,2]"), "{json}");
         assert_eq!(
             serde_json::from_str::<CheckInResponse>(&json).unwrap(),

@@ -160,6 +160,19 @@ pub struct Device {
     pub heartbeat: Option<CheckInRequest>,
 }
 
+impl Device {
+    /// Whether the device may (re-)enroll: a factory device, or one whose certificate was
+    /// issued but never used to check in — the enrollment answer may have been lost on a
+    /// dropped LTE link, and the tablet must be able to try again with a fresh key.
+    pub fn may_enroll(&self) -> bool {
+        match self.state {
+            Lifecycle::Factory => true,
+            Lifecycle::AwaitingActivation => self.last_check_in_at.is_none(),
+            _ => false,
+        }
+    }
+}
+
 /// One line of a bulk device registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDevice {

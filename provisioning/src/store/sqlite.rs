@@ -605,7 +605,7 @@ impl Repository for SqliteRepository {
     ) -> Result<Device, StoreError> {
         self.write(|tx| {
             let device = require_device(tx, serial)?;
-            if device.state != Lifecycle::Factory {
+            if !device.may_enroll() {
                 return Err(StoreError::WrongState {
                     serial: serial.to_owned(),
                     state: device.state,
@@ -1098,6 +1098,10 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let enrolled = r.record_enrollment("SN", "ab12", now).unwrap();
         assert_eq!(enrolled.state, Lifecycle::AwaitingActivation);
+        // Until its first check-in the certificate may be replaced (a lost answer).
+        r.record_enrollment("SN", "ab12", now).unwrap();
+        r.record_check_in("SN", &CheckInRequest::default(), now)
+            .unwrap();
         assert!(matches!(
             r.record_enrollment("SN", "cd34", now),
             Err(StoreError::WrongState { .. })
@@ -1127,6 +1131,7 @@ mod tests {
             [
                 "device.lock",
                 "device.activate",
+                "device.enroll",
                 "device.enroll",
                 "device.register"
             ]

@@ -205,28 +205,6 @@ pub fn qccid(line: &str) -> Option<String> {
         .then(|| digits.to_string())
 }
 
-/// Luhn check over a digit string.
-pub fn luhn_valid(digits: &str) -> bool {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let dd = d * 2;
-                if dd > 9 { dd - 9 } else { dd }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
 /// `AT+CGSN` answer line → IMEI: 15 digits with a valid Luhn check digit (a bare line, or
 /// `+CGSN: <imei>` on some firmware).
 pub fn imei(line: &str) -> Option<String> {
@@ -234,7 +212,9 @@ pub fn imei(line: &str) -> Option<String> {
         .unwrap_or(line)
         .trim()
         .trim_matches('"');
-    (raw.len() == 15 && luhn_valid(raw)).then(|| raw.to_string())
+    vrs_protocol::imei::check(raw)
+        .ok()
+        .map(|()| raw.to_string())
 }
 
 /// `+CSQ: <rssi>,<ber>` → RSSI in dBm (`None` for 99, not detectable).
@@ -521,8 +501,6 @@ mod tests {
         assert_eq!(imei("866758041234565"), None, "bad check digit");
         assert_eq!(imei("86675804123456"), None, "14 digits");
         assert_eq!(imei("OK"), None);
-        assert!(luhn_valid("79927398713"));
-        assert!(!luhn_valid("79927398710"));
     }
 
     #[test]

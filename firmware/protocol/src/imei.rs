@@ -1,4 +1,5 @@
-//! IMEI checks: 15 digits whose last digit is the Luhn check digit.
+//! IMEI checks: 15 digits whose last digit is the Luhn check digit. Shared by logistics'
+//! device registration, the tablet's identity and the modem's `AT+CGSN` parser.
 
 /// Why an IMEI was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,8 +20,19 @@ pub fn check(imei: &str) -> Result<(), ImeiError> {
     if bytes.len() != 15 || !bytes.iter().all(u8::is_ascii_digit) {
         return Err(ImeiError::Format(imei.to_owned()));
     }
-    let sum: u32 = bytes
-        .iter()
+    if !luhn_valid(imei) {
+        return Err(ImeiError::CheckDigit(imei.to_owned()));
+    }
+    Ok(())
+}
+
+/// Luhn check over a non-empty string of ASCII digits.
+pub fn luhn_valid(digits: &str) -> bool {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let sum: u32 = digits
+        .bytes()
         .rev()
         .enumerate()
         .map(|(i, b)| {
@@ -33,10 +45,7 @@ pub fn check(imei: &str) -> Result<(), ImeiError> {
             }
         })
         .sum();
-    if !sum.is_multiple_of(10) {
-        return Err(ImeiError::CheckDigit(imei.to_owned()));
-    }
-    Ok(())
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -45,6 +54,9 @@ mod tests {
 
     #[test]
     fn luhn() {
+        assert!(luhn_valid("79927398713"));
+        assert!(!luhn_valid("79927398710"));
+        assert!(!luhn_valid(""));
         check("490154203237518").unwrap();
         check("356938035643809").unwrap();
         assert_eq!(
