@@ -453,7 +453,10 @@ fn take_scan_updates(w: &KioskWindow, c: &mut Core) {
         (inbox.preview.take(), std::mem::take(&mut inbox.events))
     };
     let state = w.global::<KioskState>();
-    if let Some(buffer) = preview {
+    // The preview is only drawn on the scan screen; elsewhere it would only cost renders.
+    if let Some(buffer) = preview
+        && state.get_screen() == Screen::Scan
+    {
         state.set_preview(Image::from_rgb8(buffer));
         state.set_has_preview(true);
     }
