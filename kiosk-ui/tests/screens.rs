@@ -274,3 +274,29 @@ fn a_refused_read_is_explained_on_the_scan_screen() {
     assert!(title_ink(&image) > 500);
     assert_eq!(kiosk.with_session(|s| s.day_count().unwrap()), 0);
 }
+
+#[test]
+fn a_failed_registration_is_shown_and_keeps_the_confirm_screen() {
+    let tablet = Tablet::new(Some(Lifecycle::Active));
+    let camera = LatestFrame::new();
+    let frames = Frames::new("131311300000000042");
+    let kiosk = tablet.kiosk(&camera);
+    log_in_with_presets(&kiosk);
+    present_ticket(&kiosk, &camera, &frames);
+
+    // Another writer holds the database: the store gives up after its busy timeout.
+    let blocker = rusqlite::Connection::open(tablet.db()).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    kiosk.register(Outcome::Vaccinated).unwrap();
+    assert_eq!(kiosk.screen(), Screen::Confirm, "not 登録しました");
+    let error = kiosk.text_of(labels::REGISTER_ERROR).unwrap();
+    assert!(error.contains("データベース"), "{error}");
+    save(&kiosk, "05-confirm-error");
+    blocker.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(kiosk.with_session(|s| s.day_count().unwrap()), 0);
+
+    // The operator taps again once the store is back.
+    kiosk.register(Outcome::Vaccinated).unwrap();
+    assert_eq!(kiosk.screen(), Screen::Registered);
+    assert_eq!(kiosk.with_session(|s| s.day_count().unwrap()), 1);
+}
