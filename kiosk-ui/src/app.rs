@@ -221,6 +221,11 @@ impl KioskApp {
     pub fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
         f(self.core.borrow_mut().device.session())
     }
+
+    /// Whether records are uploaded (a runtime with an uplink, not a bare session).
+    pub fn has_uplink(&self) -> bool {
+        self.core.borrow().device.sync_status().is_some()
+    }
 }
 
 fn to_rgb(p: &Preview) -> SharedPixelBuffer<Rgb8Pixel> {
@@ -515,6 +520,7 @@ fn refresh(w: &KioskWindow, c: &mut Core) {
     let snapshot = StatusSnapshot {
         device,
         operator: c.device.session().operator().map(str::to_owned),
+        outbox: c.device.session().outbox().ok(),
         sync,
         modem: c.modem.as_ref().map(|m| m.status()),
         camera: c.camera_status(),

@@ -110,6 +110,11 @@ impl HeadlessKiosk {
         self.app.with_session(f)
     }
 
+    /// Whether records are uploaded (a runtime with an uplink, not a bare session).
+    pub fn has_uplink(&self) -> bool {
+        self.app.has_uplink()
+    }
+
     /// Runs due timers and animations once (scanner updates, status refresh, auto-return).
     pub fn pump(&self) {
         slint::platform::update_timers_and_animations();

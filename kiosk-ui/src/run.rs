@@ -152,7 +152,7 @@ pub fn walkthrough(
     shot("06-registered.png")?;
 
     kiosk.wait_for(Screen::Scan, Duration::from_secs(10))?;
-    if state.get_status().pending < 0 {
+    if !kiosk.has_uplink() {
         // No uplink (offline session): nothing to wait for.
         return Ok(());
     }

@@ -4,6 +4,7 @@ use time::OffsetDateTime;
 use vrs_device::camera::CameraStatus;
 use vrs_device::modem::ModemStatus;
 use vrs_device::session::DeviceView;
+use vrs_device::store::OutboxDepth;
 use vrs_device::uplink::SyncStatus;
 
 use crate::format;
@@ -17,6 +18,8 @@ pub struct StatusSnapshot {
     pub device: Option<DeviceView>,
     /// Login ID of the operator.
     pub operator: Option<String>,
+    /// Records waiting for the back office, from the store.
+    pub outbox: Option<OutboxDepth>,
     /// Uplink state; `None` when the kiosk runs without an uplink.
     pub sync: Option<SyncStatus>,
     /// Modem state; `None` without a modem.
@@ -37,17 +40,21 @@ pub fn assemble(s: &StatusSnapshot, now: OffsetDateTime) -> StatusInfo {
         Some(m) => (i32::from(m.signal_bars()), network_text(m), m.data_up()),
         None => (-1, "モデムなし".to_owned(), false),
     };
-    let (pending, oldest_age, sync_error) = match &s.sync {
-        Some(sync) => (
-            i32::try_from(sync.pending).unwrap_or(i32::MAX),
-            sync.oldest_unsent
+    let (pending, oldest_age) = match &s.outbox {
+        Some(outbox) => (
+            i32::try_from(outbox.pending).unwrap_or(i32::MAX),
+            outbox
+                .oldest
                 .map(|t| format!("(最古 {})", format::age(now - t)))
                 .unwrap_or_default(),
-            sync.last_error.clone().unwrap_or_default(),
         ),
-        // No uplink: nothing is ever sent, so there is no count to show.
-        None => (-1, String::new(), String::new()),
+        None => (-1, String::new()),
     };
+    let sync_error = s
+        .sync
+        .as_ref()
+        .and_then(|sync| sync.last_error.clone())
+        .unwrap_or_default();
     let (camera, camera_ok) = match &s.camera {
         None => ("カメラなし".to_owned(), false),
         Some(c) => camera_text(c),
@@ -116,11 +123,11 @@ mod tests {
                 }),
             }),
             operator: Some("staff01".into()),
-            sync: Some(SyncStatus {
+            outbox: Some(OutboxDepth {
                 pending: 3,
-                oldest_unsent: Some(now - time::Duration::minutes(7)),
-                ..SyncStatus::default()
+                oldest: Some(now - time::Duration::minutes(7)),
             }),
+            sync: Some(SyncStatus::default()),
             modem: None,
             camera: Some(CameraStatus::Streaming {
                 describe: "replay".into(),
@@ -136,7 +143,7 @@ mod tests {
         assert!(info.camera_ok);
         assert_eq!(info.clock, "14:00", "JST");
         let none = assemble(&StatusSnapshot::default(), now);
-        assert_eq!(none.pending, -1, "no uplink");
+        assert_eq!(none.pending, -1, "no store read");
         assert_eq!(none.camera, "カメラなし");
         assert!(!none.camera_ok);
     }

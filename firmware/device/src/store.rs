@@ -31,6 +31,12 @@ pub enum StoreError {
         /// The cause.
         source: rusqlite::Error,
     },
+    /// Another connection held the database longer than the busy timeout; nothing was
+    /// written.
+    #[error(
+        "端末のデータベースが使用中です。登録は保存されていません。数秒待ってからもう一度操作してください"
+    )]
+    Busy,
     /// Any other SQLite failure.
     #[error("データベースの操作に失敗しました: {0}")]
     Sqlite(rusqlite::Error),
@@ -52,6 +58,7 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => StoreError::DiskFull,
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
             _ => StoreError::Sqlite(e),
         }
     }
@@ -113,6 +120,9 @@ CREATE TABLE IF NOT EXISTS state (
 
 const CHECK_IN_KEY: &str = "check_in";
 
+/// How long a connection waits for another one's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// A connection to the tablet's store.
 pub struct Store {
     conn: Connection,
@@ -125,7 +135,9 @@ impl Store {
             path: path.to_owned(),
             source,
         })?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        // Writers hold the database for milliseconds; a longer wait means something is
+        // wrong, and the UI thread must not freeze while it lasts.
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;

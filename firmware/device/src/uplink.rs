@@ -21,13 +21,10 @@ use crate::store::{Store, StoreError};
 /// Check-in interval while the tablet waits for activation.
 pub const AWAITING_ACTIVATION_INTERVAL: Duration = Duration::from_secs(5);
 
-/// What the status bar shows about synchronisation.
+/// What the status bar shows about the link to the back office. (How many records wait is
+/// read from the store itself: `Session::outbox`.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncStatus {
-    /// Records not yet acknowledged.
-    pub pending: u64,
-    /// Registration time of the oldest of them.
-    pub oldest_unsent: Option<OffsetDateTime>,
     /// Last time a check-in succeeded.
     pub last_contact: Option<OffsetDateTime>,
     /// The last failure, in Japanese, cleared by the next success.
@@ -255,11 +252,8 @@ fn run(config: UplinkConfig, heartbeat: HeartbeatSource, shared: &Shared) {
 }
 
 fn update_status(shared: &Shared, store: &Store, error: Option<String>) {
-    let depth = store.outbox_depth().unwrap_or_default();
     let lifecycle = store.last_check_in().ok().flatten().map(|c| c.lifecycle);
     let mut status = shared.status.lock().expect("uplink status lock");
-    status.pending = depth.pending;
-    status.oldest_unsent = depth.oldest;
     status.lifecycle = lifecycle;
     if error.is_none() {
         status.last_contact = Some(OffsetDateTime::now_utc());

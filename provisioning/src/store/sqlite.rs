@@ -176,16 +176,22 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Applies the missing migrations. Each step reads `user_version` inside its own
+/// `IMMEDIATE` transaction, so a server and an operator CLI opening a new database at the
+/// same moment cannot both run the same step.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let supported = MIGRATIONS.len() as i64;
-    if found > supported {
-        return Err(StoreError::SchemaTooNew { found, supported });
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found > supported {
+            return Err(StoreError::SchemaTooNew { found, supported });
+        }
+        let Some(sql) = MIGRATIONS.get(found as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        if index == 0 {
+        if found == 0 {
             for (position, name) in SEEDED_VACCINE_MAKERS.iter().enumerate() {
                 tx.execute(
                     "INSERT INTO vaccine_makers (position, name) VALUES (?1, ?2)",
@@ -193,11 +199,10 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
                 )?;
             }
         }
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.pragma_update(None, "user_version", found + 1)?;
         tx.commit()?;
-        log::info!("database schema migrated to version {}", index + 1);
+        log::info!("database schema migrated to version {}", found + 1);
     }
-    Ok(())
 }
 
 fn ts(at: OffsetDateTime) -> String {
