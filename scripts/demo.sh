@@ -68,5 +68,8 @@ done
 echo "    log in as '$login' with password '$password'"
 
 wait "$kiosk_pid" || { echo "the kiosk stopped with an error (see above)" >&2; exit 1; }
-echo "==> records received by the back office:"
-"$bin/vrs-provision" records export --db "$db" --municipality "$municipality"
+echo "==> records received by the back office (filed under each ticket's municipality):"
+"$bin/vrs-provision" records count --db "$db"
+for code in 131016 131130 011002; do
+  "$bin/vrs-provision" records export --db "$db" --municipality "$code" | tail -n +2
+done
