@@ -29,7 +29,13 @@ echo "==> back office on https://127.0.0.1:$port (SQLite: $data/backoffice.db)"
 "$bin/vrs-provision" ca-cert --state-dir "$data/backoffice" > "$data/factory-ca.pem"
 "$bin/vrs-provision" serve --db "$db" --listen "127.0.0.1:$port" --state-dir "$data/backoffice" \
   > "$data/backoffice.log" 2>&1 &
-pids+=($!)
+server_pid=$!
+pids+=($server_pid)
+for _ in $(seq 100); do
+  grep -q "listening" "$data/backoffice.log" 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$data/backoffice.log" >&2; exit 1; }
+  sleep 0.1
+done
 
 echo "==> logistics registers the tablet; Chiyoda sets up a venue and a staff account"
 "$bin/vrs-provision" device register --db "$db" --serial "$serial" --imei "$imei"
@@ -59,11 +65,17 @@ kiosk_pid=$!
 pids+=($kiosk_pid)
 
 echo "==> waiting for the tablet to enroll, then the central office activates it for 千代田区"
+enrolled=
 for _ in $(seq 600); do
-  "$bin/vrs-provision" device list --db "$db" | grep -q awaiting_activation && break
+  "$bin/vrs-provision" device list --db "$db" | grep -q awaiting_activation && { enrolled=1; break; }
   kill -0 "$kiosk_pid" 2>/dev/null || break
   sleep 0.2
 done
+if [ -z "$enrolled" ]; then
+  echo "the tablet did not enroll; back office log:" >&2
+  tail -n 20 "$data/backoffice.log" >&2
+  exit 1
+fi
 "$bin/vrs-provision" device activate --db "$db" --serial "$serial" --municipality "$municipality"
 echo "    log in as '$login' with password '$password'"
 

@@ -123,8 +123,7 @@ impl SqliteRepository {
         let mut conn = Connection::open(path).map_err(open_error)?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_error)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_error)?;
+        enable_wal(&conn).map_err(open_error)?;
         // Devices drop a record only once we acknowledge it: make every commit durable.
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_error)?;
@@ -173,6 +172,25 @@ fn create_private(path: &Path) -> std::io::Result<()> {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+/// Switches the file to WAL. The switch needs the database to itself and SQLite answers
+/// BUSY at once (without the busy handler) when another process — the server and an operator
+/// command started together — is opening it too, so retry for a while.
+fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let mut attempts = 0;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e)
+                if attempts < 100
+                    && e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+            {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -1011,6 +1029,33 @@ mod tests {
 
     fn repo(dir: &tempfile::TempDir) -> SqliteRepository {
         SqliteRepository::open(&dir.path().join("b.db")).unwrap()
+    }
+
+    #[test]
+    fn a_new_database_opened_twice_at_once_is_set_up_once() {
+        // The demo found this: `serve` and an operator command starting together on a new
+        // file both switched it to WAL and both ran the first migration.
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("b.db");
+            let openers: Vec<_> = (0..3)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || SqliteRepository::open(&path).map(|_| ()))
+                })
+                .collect();
+            for opener in openers {
+                opener.join().unwrap().unwrap();
+            }
+            let repo = SqliteRepository::open(&path).unwrap();
+            let makers: i64 = repo
+                .conn
+                .lock()
+                .unwrap()
+                .query_row("SELECT COUNT(*) FROM vaccine_makers", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(makers as usize, SEEDED_VACCINE_MAKERS.len());
+        }
     }
 
     fn record(ticket: &str, at: OffsetDateTime) -> Record {
