@@ -490,6 +490,24 @@ mod tests {
     }
 
     #[test]
+    fn a_tablet_without_certificate_is_factory_and_refuses_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("device.db")).unwrap();
+        store.save_check_in(&check_in(Lifecycle::Active)).unwrap();
+        let mut s = Session::new(
+            store,
+            Arc::new(MasterList::embedded().clone()),
+            DeviceIdentity::new("VRS-0001", "490154203237518").unwrap(),
+            IdentityFiles::new(&dir.path().join("identity")),
+        );
+        assert_eq!(s.device().unwrap().lifecycle, Lifecycle::Factory);
+        assert!(matches!(
+            s.login("staff01", "correct horse"),
+            Err(SessionError::NotEnrolled)
+        ));
+    }
+
+    #[test]
     fn login_is_refused_until_active() {
         let (_d, mut s) = session(None);
         assert_eq!(s.device().unwrap().lifecycle, Lifecycle::AwaitingActivation);
