@@ -54,6 +54,37 @@ impl BackOffice {
         Ok(String::from_utf8(out)?)
     }
 
+    /// Logistics pre-registers a tablet.
+    pub fn register_device(&self, serial: &str, imei: &str) -> anyhow::Result<()> {
+        self.cli(&["device", "register", "--serial", serial, "--imei", imei])?;
+        Ok(())
+    }
+
+    /// The municipality adds a venue; returns its id.
+    pub fn add_venue(&self, municipality: &str, name: &str) -> anyhow::Result<String> {
+        let out = self.cli(&[
+            "venue",
+            "add",
+            "--municipality",
+            municipality,
+            "--name",
+            name,
+        ])?;
+        Ok(out.trim().to_owned())
+    }
+
+    /// The central office activates a tablet; returns what the CLI printed.
+    pub fn activate(&self, serial: &str, municipality: &str) -> anyhow::Result<String> {
+        self.cli(&[
+            "device",
+            "activate",
+            "--serial",
+            serial,
+            "--municipality",
+            municipality,
+        ])
+    }
+
     /// Adds a staff account with `password`, via a password file as an operator would.
     pub fn add_account(
         &self,

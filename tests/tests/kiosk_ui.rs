@@ -23,19 +23,8 @@ const WAIT: Duration = Duration::from_secs(60);
 fn an_operator_registers_a_ticket_through_the_kiosk_screens() {
     let dir = tempfile::tempdir().unwrap();
     let office = BackOffice::start(dir.path()).unwrap();
-    office
-        .cli(&["device", "register", "--serial", SERIAL, "--imei", IMEI])
-        .unwrap();
-    office
-        .cli(&[
-            "venue",
-            "add",
-            "--municipality",
-            "271004",
-            "--name",
-            "大阪市 中央体育館",
-        ])
-        .unwrap();
+    office.register_device(SERIAL, IMEI).unwrap();
+    office.add_venue("271004", "大阪市 中央体育館").unwrap();
     office
         .add_account("271004", "osaka01", "correct horse battery")
         .unwrap();
@@ -80,16 +69,7 @@ fn an_operator_registers_a_ticket_through_the_kiosk_screens() {
     assert_eq!(kiosk.screen(), Screen::NotActivated);
 
     // Activation by the central office reaches the tablet on its own.
-    office
-        .cli(&[
-            "device",
-            "activate",
-            "--serial",
-            SERIAL,
-            "--municipality",
-            "271004",
-        ])
-        .unwrap();
+    office.activate(SERIAL, "271004").unwrap();
     kiosk.wait_for(Screen::Login, WAIT).unwrap();
 
     kiosk.login("osaka01", "wrong password").unwrap();

@@ -45,21 +45,10 @@ fn one_ticket_from_camera_frame_to_back_office() {
     let office = BackOffice::start(dir.path()).unwrap();
 
     // Logistics pre-registers the serial; the municipality sets up a venue and an account.
-    office
-        .cli(&["device", "register", "--serial", SERIAL, "--imei", IMEI])
-        .unwrap();
+    office.register_device(SERIAL, IMEI).unwrap();
     let venue_id = office
-        .cli(&[
-            "venue",
-            "add",
-            "--municipality",
-            "131016",
-            "--name",
-            "千代田区役所 集団接種会場",
-        ])
-        .unwrap()
-        .trim()
-        .to_owned();
+        .add_venue("131016", "千代田区役所 集団接種会場")
+        .unwrap();
     office
         .add_account("131016", "chiyoda01", "correct horse battery")
         .unwrap();
@@ -96,16 +85,7 @@ fn one_ticket_from_camera_frame_to_back_office() {
     );
 
     // The central office activates it for Chiyoda; the next check-in says active.
-    let activated = office
-        .cli(&[
-            "device",
-            "activate",
-            "--serial",
-            SERIAL,
-            "--municipality",
-            "131016",
-        ])
-        .unwrap();
+    let activated = office.activate(SERIAL, "131016").unwrap();
     assert!(activated.contains("千代田区"), "{activated}");
     runtime.refresh();
     wait::until("activation to reach the tablet", DEADLINE, || {
