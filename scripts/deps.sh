@@ -8,8 +8,9 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 
 # C toolchain and headers for -sys crates (SQLite is bundled; fontconfig for Slint's text).
 for p in build-essential pkg-config libfontconfig-dev libclang-dev clang; do want "$p"; done
-# Fonts: Japanese for the kiosk screens and the generated tickets, OCR-B for the ticket line.
-for p in fonts-ipafont-gothic fonts-ocr-b fontconfig; do want "$p"; done
+# Fonts: Noto Sans CJK JP for the kiosk screens (its default-font-family), IPA Gothic for the
+# generated tickets, OCR-B for the ticket line.
+for p in fonts-noto-cjk fonts-ipafont-gothic fonts-ocr-b fontconfig; do want "$p"; done
 # Runtime libraries of the windowed demo (winit on X11).
 for p in libxkbcommon-x11-0 libx11-6 libxcursor1 libxrandr2 libxi6; do want "$p"; done
 for p in ${VRS_EXTRA_APT:-}; do want "$p"; done
