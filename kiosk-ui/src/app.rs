@@ -57,7 +57,7 @@ impl Device {
 
     fn registered(&self) {
         if let Device::Runtime(r) = self {
-            r.registered();
+            r.sync_now();
         }
     }
 }

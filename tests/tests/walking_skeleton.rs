@@ -87,7 +87,7 @@ fn one_ticket_from_camera_frame_to_back_office() {
     // The central office activates it for Chiyoda; the next check-in says active.
     let activated = office.activate(SERIAL, "131016").unwrap();
     assert!(activated.contains("千代田区"), "{activated}");
-    runtime.refresh();
+    runtime.sync_now();
     wait::until("activation to reach the tablet", DEADLINE, || {
         (runtime.sync_status().lifecycle == Some(Lifecycle::Active)).then_some(())
     });
@@ -163,7 +163,7 @@ fn one_ticket_from_camera_frame_to_back_office() {
         1,
         "committed before upload"
     );
-    runtime.registered();
+    runtime.sync_now();
     wait::until("the record to be acknowledged", DEADLINE, || {
         (runtime.session().outbox().unwrap().pending == 0).then_some(())
     });

@@ -89,13 +89,9 @@ impl Runtime {
         self.uplink.status()
     }
 
-    /// Call after a registration: uploads it now rather than at the next check-in.
-    pub fn registered(&self) {
-        self.uplink.wake();
-    }
-
-    /// Checks in now (e.g. the operator pressed "refresh" on the not-activated screen).
-    pub fn refresh(&self) {
+    /// Checks in and uploads now rather than at the next interval: after a registration,
+    /// or when an operator asks on the not-activated screen.
+    pub fn sync_now(&self) {
         self.uplink.wake();
     }
 }
