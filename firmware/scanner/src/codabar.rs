@@ -4,16 +4,18 @@
 //! text from print that is not a barcode at all. A text is reported only when at least
 //! [`MIN_AGREEING_ROWS`] scan lines decode it identically.
 //!
-//! Scan lines are pixel rows (and columns, through a 90° turn); a barcode rotated by
-//! 10°–80° crosses no row completely, so the frame is first turned by the angle the
-//! caller knows (the QR's orientation) or by [`rectify::dominant_angle`].
+//! Scan lines run along the ticket: the frame is sampled along [`MAX_ROWS`] parallel
+//! lines at the angle the caller knows (the QR's orientation) or by
+//! [`rectify::dominant_angle`] — a barcode rotated by 10°–80° crosses no pixel row
+//! completely — and, when those agree on nothing, across it (the ticket may lie a
+//! quarter turn round). Only the scanned lines are resampled, never the whole frame.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use rxing::common::HybridBinarizer;
+use rxing::common::GlobalHistogramBinarizer;
 use rxing::oned::{CodaBarReader, OneDReader};
-use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8LuminanceSource};
+use rxing::{BarcodeFormat, Binarizer, DecodeHints, Luma8LuminanceSource};
 
 use crate::{GrayFrame, rectify};
 
@@ -24,7 +26,7 @@ pub const MIN_AGREEING_ROWS: u32 = 2;
 const NEGLIGIBLE_ROTATION: f32 = 4.0;
 
 /// Rows scanned per orientation at most (spread evenly over the frame).
-const MAX_ROWS: usize = 160;
+const MAX_ROWS: u32 = 160;
 
 /// One decoded NW-7 symbol.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,47 +41,34 @@ pub struct Nw7Symbol {
 ///
 /// `angle_hint` is the ticket's rotation (degrees counter-clockwise on screen) when
 /// another symbol revealed it; otherwise the frame's dominant edge direction is used.
+/// When lines at that angle read nothing and the angle is not negligible, the pixel
+/// rows and columns are tried as well (a wrong estimate).
 pub fn decode_codabar(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<Nw7Symbol> {
     let angle = angle_hint
         .map(rectify::modulo_quarter)
         .or_else(|| rectify::dominant_angle(frame))
         .unwrap_or(0.0);
-    decode_codabar_upright(frame, &rectify::upright(frame, angle), angle)
-}
-
-/// Decodes NW-7 barcodes given the frame and its upright turn by `angle`: the upright
-/// one first when the turn matters, the original as a fallback (a wrong estimate).
-pub(crate) fn decode_codabar_upright(
-    frame: &GrayFrame,
-    upright: &GrayFrame,
-    angle: f32,
-) -> Vec<Nw7Symbol> {
-    if angle.abs() < NEGLIGIBLE_ROTATION {
-        return scan(frame);
+    let found = scan_at(frame, angle);
+    if found.is_empty() && angle.abs() >= NEGLIGIBLE_ROTATION {
+        scan_at(frame, 0.0)
+    } else {
+        found
     }
-    let found = scan(upright);
-    if found.is_empty() { scan(frame) } else { found }
 }
 
-/// Scans rows of the frame and of its 90° turn; keeps texts that enough rows agree on.
-fn scan(frame: &GrayFrame) -> Vec<Nw7Symbol> {
-    let Ok(source) =
-        Luma8LuminanceSource::new(frame.pixels().to_vec(), frame.width(), frame.height())
-    else {
-        return Vec::new();
-    };
-    let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
-    // Not `ReturnCodabarStartEnd`: rxing 0.9.3 then returns untranslated table offsets
-    // instead of characters. The start/stop letters carry nothing the ticket needs.
+/// Scans lines along the ticket turned by `angle`, then across it if nothing agreed.
+fn scan_at(frame: &GrayFrame, angle: f32) -> Vec<Nw7Symbol> {
     let hints = DecodeHints::default().with(rxing::DecodeHintValue::PossibleFormats(
         [BarcodeFormat::CODABAR].into(),
     ));
     let mut reader = CodaBarReader::default();
     let mut counts: HashMap<String, u32> = HashMap::new();
-    scan_rows(&bitmap, &mut reader, &hints, &mut counts);
-    if !counts.values().any(|&n| n >= MIN_AGREEING_ROWS) && bitmap.is_rotate_supported() {
-        let turned = bitmap.rotate_counter_clockwise();
-        scan_rows(&turned, &mut reader, &hints, &mut counts);
+    for turn in [0.0, 90.0] {
+        let lines = rectify::rotate_rows(frame, turn - angle, MAX_ROWS);
+        scan_rows(&lines, &mut reader, &hints, &mut counts);
+        if counts.values().any(|&n| n >= MIN_AGREEING_ROWS) {
+            break;
+        }
     }
     let mut symbols: Vec<Nw7Symbol> = counts
         .into_iter()
@@ -90,22 +79,30 @@ fn scan(frame: &GrayFrame) -> Vec<Nw7Symbol> {
     symbols
 }
 
-fn scan_rows<B: rxing::Binarizer>(
-    bitmap: &BinaryBitmap<B>,
+/// Decodes every row of `lines` (each binarised on its own histogram, as ZXing does for
+/// 1-D codes), both ways round, counting the texts read.
+fn scan_rows(
+    lines: &GrayFrame,
     reader: &mut CodaBarReader,
     hints: &DecodeHints,
     counts: &mut HashMap<String, u32>,
 ) {
-    let height = bitmap.get_height();
-    let step = (height / MAX_ROWS).max(1);
-    for y in (0..height).step_by(step) {
-        let Ok(row) = bitmap.get_black_row(y) else {
+    let Ok(source) =
+        Luma8LuminanceSource::new(lines.pixels().to_vec(), lines.width(), lines.height())
+    else {
+        return;
+    };
+    let binarizer = GlobalHistogramBinarizer::new(source);
+    for y in 0..lines.height() as usize {
+        let Ok(row) = binarizer.get_black_row(y) else {
             continue;
         };
+        if runs(&row) < MIN_RUNS {
+            continue;
+        }
         let mut row: Cow<'_, rxing::common::BitArray> = row;
         for attempt in 0..2 {
             if attempt == 1 {
-                // Upside down: the same bars read from the other end.
                 row.to_mut().reverse();
             }
             if let Ok(result) = reader.decode_row(y as u32, &row, hints) {
@@ -114,6 +111,26 @@ fn scan_rows<B: rxing::Binarizer>(
             }
         }
     }
+}
+
+/// Bars and spaces of the shortest symbol worth reading: start, 10 digits and stop,
+/// 7 elements each, with 11 gaps between them.
+const MIN_RUNS: usize = 12 * 7 + 11;
+
+/// Black and white runs in a binarised row (counting stops once a symbol would fit).
+fn runs(row: &rxing::common::BitArray) -> usize {
+    let (size, mut x, mut count) = (row.get_size(), 0, 0);
+    let mut black = size > 0 && row.get(0);
+    while x < size && count < MIN_RUNS {
+        x = if black {
+            row.getNextUnset(x)
+        } else {
+            row.getNextSet(x)
+        };
+        black = !black;
+        count += 1;
+    }
+    count
 }
 
 #[cfg(test)]

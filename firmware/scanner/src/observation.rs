@@ -77,9 +77,7 @@ pub fn observe(frame: &GrayFrame) -> Observation {
         .map(rectify::modulo_quarter)
         .or_else(|| rectify::dominant_angle(frame))
         .unwrap_or(0.0);
-    // One upright turn serves both the NW-7 and the OCR reader.
-    let upright = rectify::upright(frame, angle);
-    let nw7 = codabar::decode_codabar_upright(frame, &upright, angle);
-    let ocr = ocr::read_lines_upright(&upright);
+    let nw7 = codabar::decode_codabar(frame, Some(angle));
+    let ocr = ocr::read_lines(frame, Some(angle));
     Observation { qr, nw7, ocr }
 }

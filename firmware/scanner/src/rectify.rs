@@ -123,6 +123,13 @@ pub fn upright(frame: &GrayFrame, angle: f32) -> std::borrow::Cow<'_, GrayFrame>
 /// Bilinear interpolation.
 /// A non-finite angle leaves the frame as it is.
 pub fn rotate(frame: &GrayFrame, degrees: f32) -> GrayFrame {
+    rotate_rows(frame, degrees, u32::MAX)
+}
+
+/// At most `max_rows` rows of [`rotate`]`(frame, degrees)`, evenly spaced from the
+/// first: the scan lines of a 1-D decoder at any angle, for the cost of the rows it
+/// reads instead of the whole turned canvas.
+pub fn rotate_rows(frame: &GrayFrame, degrees: f32, max_rows: u32) -> GrayFrame {
     if !degrees.is_finite() {
         return frame.clone();
     }
@@ -143,34 +150,64 @@ pub fn rotate(frame: &GrayFrame, degrees: f32) -> GrayFrame {
     const ONE: f64 = 65536.0;
     let (max_x, max_y) = ((sw - 1) << 16, (sh - 1) << 16);
     let (step_x, step_y) = ((cos * ONE).round() as i64, (sin * ONE).round() as i64);
-    let mut data = vec![255u8; out_w as usize * out_h as usize];
-    for (oy, row) in data.chunks_exact_mut(out_w as usize).enumerate() {
+    let row_step = out_h.div_ceil(max_rows.max(1));
+    let rows = out_h.div_ceil(row_step);
+    let mut data = vec![255u8; out_w as usize * rows as usize];
+    for (i, row) in data.chunks_exact_mut(out_w as usize).enumerate() {
+        let oy = i as f64 * f64::from(row_step);
         // Inverse mapping of the row's first pixel centre: rotate the output point back
         // by -degrees (a counter-clockwise turn on screen, y down, is clockwise in maths
         // axes).
-        let (dx, dy) = (0.5 - ocx, oy as f64 + 0.5 - ocy);
-        let mut sx = ((cos * dx - sin * dy + cx - 0.5) * ONE).round() as i64;
-        let mut sy = ((sin * dx + cos * dy + cy - 0.5) * ONE).round() as i64;
-        for out in row.iter_mut() {
-            if sx >= 0 && sy >= 0 && sx <= max_x && sy <= max_y {
-                let (x0, y0) = ((sx >> 16) as usize, (sy >> 16) as usize);
-                let (fx, fy) = (((sx >> 8) & 0xff) as u32, ((sy >> 8) & 0xff) as u32);
-                let x1 = if fx > 0 { x0 + 1 } else { x0 };
-                let y1 = if fy > 0 { y0 + 1 } else { y0 };
-                let w = sw as usize;
-                let a = u32::from(src[y0 * w + x0]);
-                let b = u32::from(src[y0 * w + x1]);
-                let c = u32::from(src[y1 * w + x0]);
-                let d = u32::from(src[y1 * w + x1]);
-                let top = a * (256 - fx) + b * fx;
-                let bottom = c * (256 - fx) + d * fx;
-                *out = ((top * (256 - fy) + bottom * fy + 32768) >> 16) as u8;
-            }
+        let (dx, dy) = (0.5 - ocx, oy + 0.5 - ocy);
+        let sx = ((cos * dx - sin * dy + cx - 0.5) * ONE).round() as i64;
+        let sy = ((sin * dx + cos * dy + cy - 0.5) * ONE).round() as i64;
+        // Only the stretch of the row that lands inside the frame is sampled.
+        let (x_lo, x_hi) = inside(sx, step_x, max_x, row.len());
+        let (y_lo, y_hi) = inside(sy, step_y, max_y, row.len());
+        let (lo, hi) = (x_lo.max(y_lo), x_hi.min(y_hi));
+        if lo >= hi {
+            continue;
+        }
+        let (mut sx, mut sy) = (sx + lo as i64 * step_x, sy + lo as i64 * step_y);
+        let w = sw as usize;
+        for out in &mut row[lo..hi] {
+            let (x0, y0) = ((sx >> 16) as usize, (sy >> 16) as usize);
+            let (fx, fy) = (((sx >> 8) & 0xff) as u32, ((sy >> 8) & 0xff) as u32);
+            let x1 = if fx > 0 { x0 + 1 } else { x0 };
+            let y1 = if fy > 0 { y0 + 1 } else { y0 };
+            let a = u32::from(src[y0 * w + x0]);
+            let b = u32::from(src[y0 * w + x1]);
+            let c = u32::from(src[y1 * w + x0]);
+            let d = u32::from(src[y1 * w + x1]);
+            let top = a * (256 - fx) + b * fx;
+            let bottom = c * (256 - fx) + d * fx;
+            *out = ((top * (256 - fy) + bottom * fy + 32768) >> 16) as u8;
             sx += step_x;
             sy += step_y;
         }
     }
-    GrayFrame::new(out_w, out_h, data).expect("rotated canvas size matches its pixels")
+    GrayFrame::new(out_w, rows, data).expect("rotated canvas size matches its pixels")
+}
+
+/// The steps `k` in `0..n`, as a half-open range, for which `start + k·step` (16.16
+/// fixed point) stays within `0..=max`.
+fn inside(start: i64, step: i64, max: i64, n: usize) -> (usize, usize) {
+    let n = n as i64;
+    let (lo, hi) = match step.signum() {
+        0 if (0..=max).contains(&start) => (0, n),
+        0 => (0, 0),
+        // start + k·step >= 0 and <= max, solved for k (floor/ceil of exact fractions).
+        1 => (
+            -(start.div_euclid(step)),
+            (max - start).div_euclid(step) + 1,
+        ),
+        _ => (
+            -((max - start).div_euclid(-step)),
+            start.div_euclid(-step) + 1,
+        ),
+    };
+    let clamp = |k: i64| k.clamp(0, n) as usize;
+    (clamp(lo), clamp(hi))
 }
 
 #[cfg(test)]
@@ -220,5 +257,41 @@ mod tests {
         assert_eq!((quarter.width(), quarter.height()), (50, 100));
         let diagonal = rotate(&f, 45.0);
         assert!(diagonal.width() >= 106 && diagonal.height() >= 106);
+    }
+
+    #[test]
+    fn the_inside_stretch_is_exactly_the_steps_within_bounds() {
+        for start in [-700_000i64, -65_536, -1, 0, 1, 30_000, 65_536 * 9, 900_000] {
+            for step in [-70_000i64, -65_536, -9_000, -1, 0, 1, 9_000, 65_536, 70_000] {
+                let max = 65_536 * 10;
+                let (lo, hi) = inside(start, step, max, 40);
+                let expected: Vec<usize> = (0..40)
+                    .filter(|&k| (0..=max).contains(&(start + k as i64 * step)))
+                    .collect();
+                let got: Vec<usize> = (lo..hi).collect();
+                assert_eq!(got, expected, "start {start} step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn sampled_rows_are_the_rows_of_the_full_turn() {
+        let f = stripes(90, 60);
+        for degrees in [0.0f32, 17.0, -33.0, 90.0] {
+            let full = rotate(&f, degrees);
+            let max_rows = full.height() / 3;
+            let step = full.height().div_ceil(max_rows) as usize;
+            let sampled = rotate_rows(&f, degrees, max_rows);
+            assert_eq!(sampled.width(), full.width());
+            assert!(sampled.height() <= max_rows, "{degrees}°");
+            assert_eq!(
+                sampled.height() as usize,
+                (full.height() as usize).div_ceil(step)
+            );
+            for (i, row) in sampled.pixels().chunks(full.width() as usize).enumerate() {
+                let y = i * step * full.width() as usize;
+                assert_eq!(row, &full.pixels()[y..y + row.len()], "{degrees}° row {i}");
+            }
+        }
     }
 }
