@@ -30,12 +30,14 @@ pub fn dominant_angle(frame: &GrayFrame) -> Option<f32> {
         return None;
     }
     let px = frame.pixels();
-    let step = if w * h > 400_000 { 2 } else { 1 };
+    // On camera-sized frames 16 of a block's 256 gradients are plenty: the vote is
+    // summed over thousands of blocks (4x faster than every other pixel, same reads).
+    let step = if w * h > 400_000 { 4 } else { 1 };
     let mut hist = [0f64; BINS];
     let mut votes = 0usize;
     for by in (1..h - BLOCK).step_by(BLOCK) {
         for bx in (1..w - BLOCK).step_by(BLOCK) {
-            let (mut jxx, mut jyy, mut jxy) = (0f64, 0f64, 0f64);
+            let (mut jxx, mut jyy, mut jxy) = (0i64, 0i64, 0i64);
             for y in (by..by + BLOCK).step_by(step) {
                 let (up, mid, down) = ((y - 1) * w, y * w, (y + 1) * w);
                 for x in (bx..bx + BLOCK).step_by(step) {
@@ -48,12 +50,13 @@ pub fn dominant_angle(frame: &GrayFrame) -> Option<f32> {
                         - p(up + x - 1)
                         - 2 * p(up + x)
                         - p(up + x + 1);
-                    let (gx, gy) = (f64::from(gx), f64::from(-gy));
+                    let (gx, gy) = (i64::from(gx), i64::from(-gy));
                     jxx += gx * gx;
                     jyy += gy * gy;
                     jxy += gx * gy;
                 }
             }
+            let (jxx, jyy, jxy) = (jxx as f64, jyy as f64, jxy as f64);
             let energy = jxx + jyy;
             let samples = (BLOCK / step) * (BLOCK / step);
             if energy < (MIN_GRADIENT * MIN_GRADIENT) as f64 * samples as f64 * 0.1 {
