@@ -1,43 +1,54 @@
-//! Where a frame's time goes: each decoding stage timed on image files.
+//! Where a frame's time goes: each decoding stage of `observe` timed on image files.
 //!
 //! `cargo run --release -p vrs-scanner --example stage_times -- FILE...`
+//!
+//! Prints mean, median and 95th percentile per stage, in milliseconds per frame.
 
 use std::time::Instant;
 
 use vrs_scanner::{GrayFrame, codabar, ocr, qr, rectify};
 
+/// Stage names, in pipeline order.
+const STAGES: [&str; 4] = ["qr", "angle", "nw7", "ocr"];
+
 fn main() -> anyhow::Result<()> {
-    let mut totals = [0f64; 4];
-    let names = ["qr", "angle", "nw7", "ocr"];
     let files: Vec<String> = std::env::args().skip(1).collect();
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(files.len()); STAGES.len()];
     for file in &files {
         let img = image::open(file)?.into_luma8();
         let (w, h) = img.dimensions();
         let frame = GrayFrame::new(w, h, img.into_raw())?;
-        let t = Instant::now();
+        let mut clock = Instant::now();
+        let mut lap = |stage: usize| {
+            times[stage].push(clock.elapsed().as_secs_f64() * 1000.0);
+            clock = Instant::now();
+        };
         let q = qr::decode_qr(&frame);
-        let t_qr = t.elapsed().as_secs_f64();
-        let t = Instant::now();
+        lap(0);
         let angle = q
             .iter()
             .find_map(|s| s.angle)
-            .or_else(|| rectify::dominant_angle(&frame));
-        let t_angle = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let _ = codabar::decode_codabar(&frame, angle);
-        let t_nw7 = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let _ = ocr::read_lines(&frame, angle);
-        let t_ocr = t.elapsed().as_secs_f64();
-        for (total, v) in totals.iter_mut().zip([t_qr, t_angle, t_nw7, t_ocr]) {
-            *total += v;
-        }
+            .map(rectify::modulo_quarter)
+            .or_else(|| rectify::dominant_angle(&frame))
+            .unwrap_or(0.0);
+        lap(1);
+        let _ = codabar::decode_codabar(&frame, Some(angle));
+        lap(2);
+        let _ = ocr::read_lines(&frame, Some(angle));
+        lap(3);
     }
-    for (name, total) in names.iter().zip(totals) {
-        println!(
-            "{name:6} {:8.1} ms/frame",
-            total * 1000.0 / files.len() as f64
-        );
+    println!(
+        "stage     mean   median      p95  (ms per frame, {} frames)",
+        files.len()
+    );
+    for (name, mut t) in STAGES.iter().zip(times) {
+        if t.is_empty() {
+            continue;
+        }
+        t.sort_by(f64::total_cmp);
+        let mean = t.iter().sum::<f64>() / t.len() as f64;
+        let at = |q: f64| t[((t.len() - 1) as f64 * q).round() as usize];
+        println!("{name:6} {mean:7.2} {:8.2} {:8.2}", at(0.5), at(0.95));
     }
     Ok(())
 }

@@ -173,6 +173,15 @@ pub fn rotate_rows(frame: &GrayFrame, degrees: f32, max_rows: u32) -> GrayFrame 
         }
         let (mut sx, mut sy) = (sx + lo as i64 * step_x, sy + lo as i64 * step_y);
         let w = sw as usize;
+        if [sx, sy, step_x, step_y].iter().all(|v| v & 0xffff == 0) {
+            // Quarter turns land on pixel centres: copy, no interpolation.
+            for out in &mut row[lo..hi] {
+                *out = src[(sy >> 16) as usize * w + (sx >> 16) as usize];
+                sx += step_x;
+                sy += step_y;
+            }
+            continue;
+        }
         for out in &mut row[lo..hi] {
             let (x0, y0) = ((sx >> 16) as usize, (sy >> 16) as usize);
             let (fx, fy) = (((sx >> 8) & 0xff) as u32, ((sy >> 8) & 0xff) as u32);
