@@ -3,9 +3,10 @@
 //! ([`templates`], generated from the public-domain OCR-B font by
 //! `examples/ocr_templates.rs`).
 //!
-//! The frame is turned upright (modulo 90°) by the ticket's angle, lines of 18 evenly
-//! pitched characters are found in it and in its quarter turn ([`segment`]), and each
-//! cell is matched against the templates both ways up ([`classify`]).
+//! Lines of 18 evenly pitched characters are found along the ticket's axes (its angle
+//! modulo 90°, from the QR or the frame's dominant edges) without turning the frame
+//! ([`segment`]), and each cell, sampled at the line's own angle, is matched against
+//! the templates both ways up ([`classify`]).
 //!
 //! The policy ([`crate::policy`]) treats an OCR line as the weakest evidence: it needs an
 //! NW-7 read agreeing on the shared digits, or the same confident digits in several
@@ -59,46 +60,56 @@ impl OcrLine {
     }
 }
 
+/// Candidate lines classified per frame at most: a cluttered frame (other printed
+/// papers) stays bounded; the candidates come best first.
+const MAX_LINES: usize = 8;
+
 /// Reads the OCR lines of the frame, best first.
 ///
-/// `angle_hint` is the ticket's rotation (degrees counter-clockwise on screen) when
-/// another symbol revealed it; otherwise the frame's dominant edge direction is used.
+/// `angle_hint` is the ticket's rotation (degrees counter-clockwise on screen, only its
+/// value modulo 90° matters) when another symbol revealed it; otherwise the frame's
+/// dominant edge direction is used. The frame is not turned: lines are found along the
+/// ticket's axes and their cells sampled at the line's own angle.
 pub fn read_lines(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<OcrLine> {
     let angle = angle_hint
+        .filter(|a| a.is_finite())
         .map(rectify::modulo_quarter)
         .or_else(|| rectify::dominant_angle(frame))
         .unwrap_or(0.0);
-    read_lines_upright(&rectify::upright(frame, angle))
-}
-
-/// Reads the OCR lines of a frame already turned upright modulo 90°.
-pub(crate) fn read_lines_upright(upright: &GrayFrame) -> Vec<OcrLine> {
-    let mut found: Vec<(f32, OcrLine)> = segment::find_lines(upright)
+    let mut found: Vec<(f32, OcrLine)> = segment::find_lines(frame, angle)
         .iter()
-        .filter_map(|line| read_line(upright, line))
+        .filter(|line| plausible(line))
+        .take(MAX_LINES)
+        .filter_map(|line| read_line(frame, line))
         .collect();
     found.sort_by(|a, b| b.0.total_cmp(&a.0));
     found.into_iter().map(|(_, line)| line).collect()
 }
 
+/// Whether a fitted line can hold an 18-digit reading at all.
+fn plausible(line: &segment::CellLine) -> bool {
+    (LINE_CHARS - 4..=LINE_CHARS + 6).contains(&line.cells)
+}
+
 /// The best 18-cell reading of a fitted line, either way up, with its mean score.
 fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLine)> {
     let cells = line.cells;
-    if !(LINE_CHARS - 4..=LINE_CHARS + 6).contains(&cells) {
+    if !plausible(line) {
         return None;
     }
     // Cells to read: the fitted ones, plus enough on each side to complete 18.
     let extra = LINE_CHARS.saturating_sub(cells) as i32;
     let (lo, hi) = (-extra, cells as i32 - 1 + extra);
+    let (mut upright, mut turned) = (Vec::new(), Vec::new());
+    for k in lo..=hi {
+        let patch = classify::Patch::sample(image, line, k as f32);
+        upright.push(classify::CharRead::from_scores(&patch.scores(false)));
+        turned.push(classify::CharRead::from_scores(&patch.scores(true)));
+    }
+    // Reading upside down, the last cell comes first.
+    turned.reverse();
     let mut best: Option<(f32, OcrLine)> = None;
-    for reversed in [false, true] {
-        // Reading upside down, the last cell comes first.
-        let reads: Vec<classify::CharRead> = (lo..=hi)
-            .map(|i| {
-                let k = if reversed { lo + hi - i } else { i };
-                classify::classify(image, line, k as f32, reversed)
-            })
-            .collect();
+    for reads in [upright, turned] {
         for window in reads.windows(LINE_CHARS) {
             let mean = window.iter().map(|r| r.score).sum::<f32>() / LINE_CHARS as f32;
             if mean < MIN_LINE_SCORE || best.as_ref().is_some_and(|b| b.0 >= mean) {
@@ -182,7 +193,7 @@ mod tests {
         let clean = read_lines(&frame, None).first().expect("a line").clone();
         assert!(clean.min_confidence() >= 0.8);
         // Grey out the right half of the fourth character cell (the second `1` of 011061).
-        let line = segment::find_lines(&frame)[0];
+        let line = segment::find_lines(&frame, 0.0)[0];
         let (cx, cy) = line.center(3.0);
         let w = frame.width();
         let mut px = frame.clone().into_pixels();

@@ -1,10 +1,16 @@
-//! Finding a line of equally tall, evenly pitched characters in an upright frame.
+//! Finding lines of equally tall, evenly pitched characters in a frame, along the
+//! ticket's axes, without turning the frame.
 //!
-//! The frame is binarised against its local mean (uneven light, shadows), dark
-//! connected components of character size are collected, and chains of components of
-//! the same height on one baseline, each about one pitch from the next, become lines.
-//! A least-squares fit of the centres against their cell index gives the line's origin,
-//! pitch and slope, so missing or broken characters do not shift the others.
+//! The frame (halved when large: ticket digits are then still several pixels tall) is
+//! binarised against its local mean (uneven light, shadows) straight into runs of dark
+//! pixels per row; runs that touch (8-connected) are joined by union-find into
+//! components. Each component is measured along the ticket's axes — `u` along its rows
+//! of print, `v` across them — so its extents are those it would have in the frame
+//! turned upright. Components of character size whose neighbour lies about one pitch
+//! further along `u` (or along `v`, for a quarter-turned ticket) on the same baseline
+//! and with the same height are chained; a least-squares fit of the centres against
+//! their cell index gives the line's origin, pitch and slope, so missing or broken
+//! characters do not shift the others.
 
 use crate::GrayFrame;
 
@@ -14,26 +20,11 @@ pub const LINE_CHARS: usize = 18;
 /// Shortest chain of components taken for a line (the rest may be broken or merged).
 const MIN_CHAIN: usize = 12;
 
-/// A character-sized dark component.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Blob {
-    x0: u32,
-    y0: u32,
-    x1: u32,
-    y1: u32,
-}
+/// Half side of the local-mean window, in frame pixels.
+const MEAN_RADIUS: usize = 12;
 
-impl Blob {
-    fn height(&self) -> f32 {
-        (self.y1 - self.y0 + 1) as f32
-    }
-    fn cx(&self) -> f32 {
-        (self.x0 + self.x1) as f32 / 2.0 + 0.5
-    }
-    fn cy(&self) -> f32 {
-        (self.y0 + self.y1) as f32 / 2.0 + 0.5
-    }
-}
+/// Frames with more pixels than this are binarised at half resolution.
+const HALVE_ABOVE: usize = 500_000;
 
 /// A fitted line of character cells in frame coordinates.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,6 +37,8 @@ pub struct CellLine {
     pub height: f32,
     /// Number of cells from the first to the last component found.
     pub cells: usize,
+    /// Components the line was fitted to (at most `cells`).
+    pub members: usize,
 }
 
 impl CellLine {
@@ -56,153 +49,355 @@ impl CellLine {
             self.origin.1 + self.step.1 * k,
         )
     }
+
+    /// Unit vector along the line (reading direction when the line is upright).
+    pub fn along(&self) -> (f32, f32) {
+        let len = self.step.0.hypot(self.step.1).max(1e-3);
+        (self.step.0 / len, self.step.1 / len)
+    }
+
+    /// Unit vector from the top of a character to its bottom, when the line reads
+    /// along [`CellLine::along`] (a quarter turn clockwise on screen).
+    pub fn down(&self) -> (f32, f32) {
+        let (ux, uy) = self.along();
+        (-uy, ux)
+    }
 }
 
-/// Dark pixels: darker than the local mean (window `2r+1`) by a margin.
-fn binarise(frame: &GrayFrame, r: usize) -> Vec<bool> {
+/// The ticket's axes on screen for its angle (degrees counter-clockwise, y down):
+/// `u` along its rows of print, `v` across them.
+#[derive(Debug, Clone, Copy)]
+struct Axes {
+    cos: f32,
+    sin: f32,
+}
+
+impl Axes {
+    fn new(degrees: f32) -> Self {
+        let (sin, cos) = if degrees.is_finite() {
+            degrees.to_radians().sin_cos()
+        } else {
+            (0.0, 1.0)
+        };
+        Self { cos, sin }
+    }
+
+    /// `(u, v)` of a frame point.
+    fn to_ticket(self, x: f32, y: f32) -> (f32, f32) {
+        (x * self.cos - y * self.sin, x * self.sin + y * self.cos)
+    }
+
+    /// The frame point (or vector) at ticket coordinates `(u, v)`.
+    fn to_frame(self, u: f32, v: f32) -> (f32, f32) {
+        (u * self.cos + v * self.sin, -u * self.sin + v * self.cos)
+    }
+}
+
+/// A character-sized dark component, measured along the axes a line would run on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Blob {
+    /// Centre along the line.
+    cu: f32,
+    /// Centre across the line.
+    cv: f32,
+    /// Extent along the line, frame pixels.
+    width: f32,
+    /// Extent across the line, frame pixels.
+    height: f32,
+}
+
+impl Blob {
+    fn transposed(self) -> Self {
+        Self {
+            cu: self.cv,
+            cv: self.cu,
+            width: self.height,
+            height: self.width,
+        }
+    }
+}
+
+/// A horizontal run of dark pixels `x0..x1` on row `y` (working pixels).
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    y: u32,
+    x0: u32,
+    x1: u32,
+}
+
+/// The frame at half resolution (2×2 means), for large frames.
+fn halve(frame: &GrayFrame) -> (Vec<u8>, usize, usize) {
     let (w, h) = (frame.width() as usize, frame.height() as usize);
+    let (hw, hh) = (w / 2, h / 2);
     let px = frame.pixels();
-    let mut integral = vec![0u64; (w + 1) * (h + 1)];
-    for y in 0..h {
-        let mut row = 0u64;
-        for x in 0..w {
-            row += u64::from(px[y * w + x]);
-            integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
+    let mut out = vec![0u8; hw * hh];
+    for (y, row) in out.chunks_exact_mut(hw).enumerate() {
+        let a = &px[2 * y * w..2 * y * w + 2 * hw];
+        let b = &px[(2 * y + 1) * w..(2 * y + 1) * w + 2 * hw];
+        for ((o, a), b) in row.iter_mut().zip(a.chunks_exact(2)).zip(b.chunks_exact(2)) {
+            let sum = u16::from(a[0]) + u16::from(a[1]) + u16::from(b[0]) + u16::from(b[1]);
+            *o = ((sum + 2) >> 2) as u8;
         }
     }
-    let mut dark = vec![false; w * h];
-    for y in 0..h {
-        let (ya, yb) = (y.saturating_sub(r), (y + r + 1).min(h));
-        for x in 0..w {
-            let (xa, xb) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let sum = integral[yb * (w + 1) + xb] + integral[ya * (w + 1) + xa]
-                - integral[ya * (w + 1) + xb]
-                - integral[yb * (w + 1) + xa];
-            // p < 0.88·mean and mean − p > 12, in integers: area·p vs the window sum.
-            let area = ((yb - ya) * (xb - xa)) as u64;
-            let p = u64::from(px[y * w + x]) * area;
-            dark[y * w + x] = p * 100 < sum * 88 && sum > p + 12 * area;
-        }
-    }
-    dark
+    (out, hw, hh)
 }
 
-/// Bounding boxes of 8-connected dark components of plausible character size.
-fn blobs(dark: &[bool], w: usize, h: usize) -> Vec<Blob> {
-    let mut seen = vec![false; dark.len()];
-    let mut out = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..dark.len() {
-        if !dark[start] || seen[start] {
-            continue;
+/// Runs of dark pixels: darker than the local mean (window `2r+1`) by a margin, row
+/// after row. The window sums slide: a column sum per x, a prefix over it per row.
+fn dark_runs(px: &[u8], w: usize, h: usize, r: usize) -> Vec<Run> {
+    let mut runs = Vec::new();
+    let mut colsum = vec![0u32; w];
+    let mut prefix = vec![0u32; w + 1];
+    let mut dark = vec![0u8; w];
+    for row in px.chunks_exact(w).take(r.min(h - 1) + 1) {
+        for (c, &p) in colsum.iter_mut().zip(row) {
+            *c += u32::from(p);
         }
-        seen[start] = true;
-        stack.push(start);
-        let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
-        let mut count = 0usize;
-        while let Some(i) = stack.pop() {
-            let (x, y) = (i % w, i / w);
-            count += 1;
-            x0 = x0.min(x);
-            x1 = x1.max(x);
-            y0 = y0.min(y);
-            y1 = y1.max(y);
-            for dy in -1i64..=1 {
-                for dx in -1i64..=1 {
-                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
-                    if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
-                        continue;
-                    }
-                    let j = ny as usize * w + nx as usize;
-                    if dark[j] && !seen[j] {
-                        seen[j] = true;
-                        stack.push(j);
-                    }
+    }
+    for y in 0..h {
+        if y > 0 {
+            if y + r < h {
+                for (c, &p) in colsum.iter_mut().zip(&px[(y + r) * w..(y + r + 1) * w]) {
+                    *c += u32::from(p);
+                }
+            }
+            if y > r {
+                let out = y - r - 1;
+                for (c, &p) in colsum.iter_mut().zip(&px[out * w..(out + 1) * w]) {
+                    *c -= u32::from(p);
                 }
             }
         }
-        let (bw, bh) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
-        let fill = count as f32 / (bw * bh);
-        // Character-shaped in either orientation: lines may run across or down the frame.
-        let (long, short) = (bw.max(bh), bw.min(bh));
-        if (7.0..=160.0).contains(&long) && short >= 0.25 * long && fill > 0.12 {
-            out.push(Blob {
+        let rows = ((y + r).min(h - 1) - y.saturating_sub(r) + 1) as u32;
+        let mut acc = 0u32;
+        for (p, &c) in prefix[1..].iter_mut().zip(&colsum) {
+            acc += c;
+            *p = acc;
+        }
+        let line = &px[y * w..(y + 1) * w];
+        // p < 0.88·mean and mean − p > 12, in integers: area·p against the window sum.
+        let test = |x: usize, xa: usize, xb: usize| -> u8 {
+            let sum = prefix[xb] - prefix[xa];
+            let area = rows * (xb - xa) as u32;
+            let pa = u32::from(line[x]) * area;
+            u8::from(pa * 100 < sum * 88 && pa + 12 * area < sum)
+        };
+        if w > 2 * r + 1 {
+            for (x, d) in dark.iter_mut().enumerate().take(r) {
+                *d = test(x, 0, x + r + 1);
+            }
+            // Interior: constant window width, a loop the compiler can vectorise.
+            let area = rows * (2 * r + 1) as u32;
+            let interior = r..w - r;
+            let lo = &prefix[..w - 2 * r];
+            let hi = &prefix[2 * r + 1..];
+            for (((d, &p), &a), &b) in dark[interior.clone()]
+                .iter_mut()
+                .zip(&line[interior])
+                .zip(lo)
+                .zip(hi)
+            {
+                let sum = b - a;
+                let pa = u32::from(p) * area;
+                *d = u8::from(pa * 100 < sum * 88) & u8::from(pa + 12 * area < sum);
+            }
+            for (x, d) in dark.iter_mut().enumerate().skip(w - r) {
+                *d = test(x, x - r, w);
+            }
+        } else {
+            for (x, d) in dark.iter_mut().enumerate() {
+                *d = test(x, x.saturating_sub(r), (x + r + 1).min(w));
+            }
+        }
+        let mut x = 0;
+        while x < w {
+            if dark[x] == 0 {
+                x += 1;
+                continue;
+            }
+            let x0 = x;
+            while x < w && dark[x] != 0 {
+                x += 1;
+            }
+            runs.push(Run {
+                y: y as u32,
                 x0: x0 as u32,
-                y0: y0 as u32,
-                x1: x1 as u32,
-                y1: y1 as u32,
+                x1: x as u32,
             });
         }
     }
-    out
+    runs
 }
 
-/// Lines of evenly pitched, equally tall characters, running along either axis of the
-/// frame (a quarter-turned ticket needs no second pass over the pixels).
-pub fn find_lines(frame: &GrayFrame) -> Vec<CellLine> {
+fn find_root(parent: &mut [u32], mut i: u32) -> u32 {
+    while parent[i as usize] != i {
+        let up = parent[parent[i as usize] as usize];
+        parent[i as usize] = up;
+        i = up;
+    }
+    i
+}
+
+/// Extents of one component.
+#[derive(Debug, Clone, Copy)]
+struct Extent {
+    count: u32,
+    u0: f32,
+    u1: f32,
+    v0: f32,
+    v1: f32,
+}
+
+/// 8-connected components of the runs, measured along the ticket's axes (frame
+/// pixels; `scale` frame pixels per working pixel), filtered to character size.
+fn components(runs: &[Run], axes: Axes, scale: f32) -> Vec<Blob> {
+    let mut parent: Vec<u32> = (0..runs.len() as u32).collect();
+    // Runs are ordered by row, then x: sweep each row against the one above.
+    let mut prev = 0..0;
+    let mut start = 0;
+    while start < runs.len() {
+        let y = runs[start].y;
+        let mut end = start;
+        while end < runs.len() && runs[end].y == y {
+            end += 1;
+        }
+        if prev.end > prev.start && runs[prev.start].y + 1 == y {
+            let mut j = prev.start;
+            for i in start..end {
+                let (a0, a1) = (runs[i].x0, runs[i].x1);
+                // Skip runs above that end before this one starts (diagonal touch counts).
+                while j < prev.end && runs[j].x1 < a0 {
+                    j += 1;
+                }
+                let mut k = j;
+                while k < prev.end && runs[k].x0 <= a1 {
+                    let (ra, rb) = (
+                        find_root(&mut parent, i as u32),
+                        find_root(&mut parent, k as u32),
+                    );
+                    if ra != rb {
+                        parent[ra.max(rb) as usize] = ra.min(rb);
+                    }
+                    k += 1;
+                }
+            }
+        }
+        prev = start..end;
+        start = end;
+    }
+    let mut slot = vec![u32::MAX; runs.len()];
+    let mut extents: Vec<Extent> = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let root = find_root(&mut parent, i as u32) as usize;
+        let yc = (run.y as f32 + 0.5) * scale;
+        let (ua, va) = axes.to_ticket((run.x0 as f32 + 0.5) * scale, yc);
+        let (ub, vb) = axes.to_ticket((run.x1 as f32 - 0.5) * scale, yc);
+        let (u0, u1, v0, v1) = (ua.min(ub), ua.max(ub), va.min(vb), va.max(vb));
+        if slot[root] == u32::MAX {
+            slot[root] = extents.len() as u32;
+            extents.push(Extent {
+                count: run.x1 - run.x0,
+                u0,
+                u1,
+                v0,
+                v1,
+            });
+        } else {
+            let e = &mut extents[slot[root] as usize];
+            e.count += run.x1 - run.x0;
+            e.u0 = e.u0.min(u0);
+            e.u1 = e.u1.max(u1);
+            e.v0 = e.v0.min(v0);
+            e.v1 = e.v1.max(v1);
+        }
+    }
+    let pixel_area = scale * scale;
+    extents
+        .iter()
+        .filter_map(|e| {
+            let (bw, bh) = (e.u1 - e.u0 + scale, e.v1 - e.v0 + scale);
+            let fill = e.count as f32 * pixel_area / (bw * bh);
+            // Character-shaped in either orientation: lines may run along u or v.
+            let (long, short) = (bw.max(bh), bw.min(bh));
+            ((7.0..=160.0).contains(&long) && short >= 0.25 * long && fill > 0.12).then(|| Blob {
+                cu: (e.u0 + e.u1) / 2.0,
+                cv: (e.v0 + e.v1) / 2.0,
+                width: bw,
+                height: bh,
+            })
+        })
+        .collect()
+}
+
+/// Lines of evenly pitched, equally tall characters running along either axis of a
+/// ticket turned by `angle` degrees (counter-clockwise on screen; only its value
+/// modulo 90° matters), best first: the most components, then the closest to 18 cells.
+pub fn find_lines(frame: &GrayFrame, angle: f32) -> Vec<CellLine> {
     let (w, h) = (frame.width() as usize, frame.height() as usize);
     if w < 16 || h < 8 {
         return Vec::new();
     }
-    let found = blobs(&binarise(frame, 12), w, h);
-    let mut lines = chains(found.clone());
-    let transposed = found
-        .iter()
-        .map(|b| Blob {
-            x0: b.y0,
-            y0: b.x0,
-            x1: b.y1,
-            y1: b.x1,
-        })
-        .collect();
-    lines.extend(chains(transposed).into_iter().map(|l| CellLine {
-        origin: (l.origin.1, l.origin.0),
-        step: (l.step.1, l.step.0),
+    let axes = Axes::new(angle);
+    let runs = if w * h > HALVE_ABOVE {
+        let (half, hw, hh) = halve(frame);
+        (dark_runs(&half, hw, hh, MEAN_RADIUS / 2), 2.0)
+    } else {
+        (dark_runs(frame.pixels(), w, h, MEAN_RADIUS), 1.0)
+    };
+    let found = components(&runs.0, axes, runs.1);
+    let to_frame = |origin: (f32, f32), step: (f32, f32), l: CellLine| CellLine {
+        origin: axes.to_frame(origin.0, origin.1),
+        step: axes.to_frame(step.0, step.1),
         ..l
-    }));
+    };
+    let mut lines: Vec<CellLine> = chains(found.clone())
+        .into_iter()
+        .map(|l| to_frame(l.origin, l.step, l))
+        .collect();
+    let transposed = found.into_iter().map(Blob::transposed).collect();
+    lines.extend(
+        chains(transposed)
+            .into_iter()
+            .map(|l| to_frame((l.origin.1, l.origin.0), (l.step.1, l.step.0), l)),
+    );
+    lines.sort_by_key(|l| (std::cmp::Reverse(l.members), l.cells.abs_diff(LINE_CHARS)));
     lines
 }
 
-/// Lines running left to right among the blobs.
+/// Lines running along `u` among the blobs, in `(u, v)` coordinates.
 fn chains(mut blobs: Vec<Blob>) -> Vec<CellLine> {
-    blobs.retain(|b| {
-        let (bw, bh) = ((b.x1 - b.x0 + 1) as f32, b.height());
-        bw >= 0.25 * bh && bw <= 1.1 * bh
-    });
-    blobs.sort_by(|a, b| a.cx().total_cmp(&b.cx()));
-    let centers: Vec<f32> = blobs.iter().map(Blob::cx).collect();
+    blobs.retain(|b| b.width >= 0.25 * b.height && b.width <= 1.1 * b.height);
+    blobs.sort_by(|a, b| a.cu.total_cmp(&b.cu));
+    let centers: Vec<f32> = blobs.iter().map(|b| b.cu).collect();
+    // Each blob's successor: the nearest one a pitch further on the same baseline.
+    let next: Vec<Option<usize>> = blobs
+        .iter()
+        .map(|last| {
+            let hgt = last.height;
+            let lo = centers.partition_point(|&c| c <= last.cu + 0.45 * hgt);
+            let hi = centers.partition_point(|&c| c < last.cu + 2.6 * hgt);
+            (lo..hi).find(|&j| {
+                let b = &blobs[j];
+                (b.cv - last.cv).abs() < 0.25 * hgt && (b.height - hgt).abs() < 0.2 * hgt
+            })
+        })
+        .collect();
     let mut used = vec![false; blobs.len()];
     let mut lines = Vec::new();
+    let mut chain = Vec::new();
     for seed in 0..blobs.len() {
         if used[seed] {
             continue;
         }
-        let mut chain = vec![seed];
-        let mut last = blobs[seed];
-        loop {
-            let hgt = last.height();
-            let lo = centers.partition_point(|&c| c <= last.cx() + 0.45 * hgt);
-            let hi = centers.partition_point(|&c| c < last.cx() + 2.6 * hgt);
-            let next = (lo..hi)
-                .filter(|&j| !used[j] && !chain.contains(&j))
-                .filter(|&j| {
-                    let b = &blobs[j];
-                    let dx = b.cx() - last.cx();
-                    dx > 0.45 * hgt
-                        && dx < 2.6 * hgt
-                        && (b.cy() - last.cy()).abs() < 0.25 * hgt
-                        && (b.height() - hgt).abs() < 0.2 * hgt
-                })
-                .min_by(|&a, &b| {
-                    (blobs[a].cx() - last.cx()).total_cmp(&(blobs[b].cx() - last.cx()))
-                });
-            match next {
-                Some(j) => {
-                    chain.push(j);
-                    last = blobs[j];
-                }
-                None => break,
+        chain.clear();
+        chain.push(seed);
+        let mut at = seed;
+        while let Some(j) = next[at] {
+            if used[j] {
+                break;
             }
+            chain.push(j);
+            at = j;
         }
         if chain.len() < MIN_CHAIN {
             continue;
@@ -220,17 +415,17 @@ fn chains(mut blobs: Vec<Blob>) -> Vec<CellLine> {
 
 /// Fits cell centres `origin + step·k` to the chain, `k` from the gaps.
 fn fit(chain: &[Blob]) -> Option<CellLine> {
-    let mut gaps: Vec<f32> = chain.windows(2).map(|p| p[1].cx() - p[0].cx()).collect();
+    let mut gaps: Vec<f32> = chain.windows(2).map(|p| p[1].cu - p[0].cu).collect();
     gaps.sort_by(f32::total_cmp);
     // The smaller half of the gaps are single pitches even when characters are missing.
     let pitch = gaps[gaps.len() / 4];
     if pitch <= 0.0 {
         return None;
     }
-    let first = chain[0].cx();
+    let first = chain[0].cu;
     let ks: Vec<f32> = chain
         .iter()
-        .map(|b| ((b.cx() - first) / pitch).round())
+        .map(|b| ((b.cu - first) / pitch).round())
         .collect();
     let n = ks.len() as f32;
     let mean_k = ks.iter().sum::<f32>() / n;
@@ -248,20 +443,21 @@ fn fit(chain: &[Blob]) -> Option<CellLine> {
         let s = cov / var_k;
         (mean_v - s * mean_k, s)
     };
-    let (ox, sx) = slope(&|b: &Blob| b.cx());
-    let (oy, sy) = slope(&|b: &Blob| b.cy());
-    let mut heights: Vec<f32> = chain.iter().map(Blob::height).collect();
+    let (ou, su) = slope(&|b: &Blob| b.cu);
+    let (ov, sv) = slope(&|b: &Blob| b.cv);
+    let mut heights: Vec<f32> = chain.iter().map(|b| b.height).collect();
     heights.sort_by(f32::total_cmp);
     let height = heights[heights.len() / 2];
     let cells = *ks.last()? as usize + 1;
     // Sanity: pitch between 0.6 and 1.6 character heights.
-    if !(0.6 * height..=1.6 * height).contains(&sx) {
+    if !(0.6 * height..=1.6 * height).contains(&su) {
         return None;
     }
     Some(CellLine {
-        origin: (ox, oy),
-        step: (sx, sy),
+        origin: (ou, ov),
+        step: (su, sv),
         height,
         cells,
+        members: chain.len(),
     })
 }
