@@ -119,12 +119,21 @@ fn main() -> anyhow::Result<()> {
                     eprintln!("CONFIDENT MISREAD {file}: {result:?}");
                 }
                 if std::env::var_os("OCR_VERBOSE").is_some() {
+                    for l in &found {
+                        eprintln!("    {l:?}");
+                    }
                     eprintln!(
                         "{} {file} angle {angle:.1}: {:?}",
                         if hit { "ok  " } else { "miss" },
                         result
                             .iter()
-                            .map(|l| (l.digits.as_str(), l.min_confidence()))
+                            .map(|l| (
+                                l.digits.as_str(),
+                                l.confidence
+                                    .iter()
+                                    .map(|c| (c * 10.0).round() as u8)
+                                    .collect::<Vec<_>>()
+                            ))
                             .collect::<Vec<_>>()
                     );
                 }

@@ -415,18 +415,25 @@ fn chains(mut blobs: Vec<Blob>) -> Vec<CellLine> {
 
 /// Fits cell centres `origin + step·k` to the chain, `k` from the gaps.
 fn fit(chain: &[Blob]) -> Option<CellLine> {
-    let mut gaps: Vec<f32> = chain.windows(2).map(|p| p[1].cu - p[0].cu).collect();
-    gaps.sort_by(f32::total_cmp);
-    // The smaller half of the gaps are single pitches even when characters are missing.
-    let pitch = gaps[gaps.len() / 4];
+    let gaps: Vec<f32> = chain.windows(2).map(|p| p[1].cu - p[0].cu).collect();
+    let mut sorted = gaps.clone();
+    sorted.sort_by(f32::total_cmp);
+    // The smaller half of the gaps are single pitches even when characters are missing;
+    // the pitch is the median of those near the lower quartile (perspective stretches
+    // the pitch along the line a little).
+    let quartile = sorted[sorted.len() / 4];
+    let singles = sorted.partition_point(|&g| g <= 1.4 * quartile);
+    let pitch = sorted[singles / 2];
     if pitch <= 0.0 {
         return None;
     }
-    let first = chain[0].cu;
-    let ks: Vec<f32> = chain
-        .iter()
-        .map(|b| ((b.cu - first) / pitch).round())
-        .collect();
+    // Cell indices gap by gap, so that a slowly changing pitch does not add up.
+    let mut ks = Vec::with_capacity(chain.len());
+    ks.push(0f32);
+    for g in &gaps {
+        let last = *ks.last()?;
+        ks.push(last + (g / pitch).round().max(1.0));
+    }
     let n = ks.len() as f32;
     let mean_k = ks.iter().sum::<f32>() / n;
     let var_k: f32 = ks.iter().map(|k| (k - mean_k).powi(2)).sum();
