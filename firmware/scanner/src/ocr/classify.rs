@@ -97,8 +97,8 @@ impl Patch {
         let (w, h) = (frame.width() as usize, frame.height() as usize);
         let px = frame.pixels();
         let (cx, cy) = line.center(k);
-        let u = line.along();
-        let v = line.down();
+        let u = line.along(k);
+        let v = line.down(k);
         let scale = line.height / HEIGHT as f32; // frame pixels per template pixel
         let mut rows = [[0i16; STRIDE]; PH];
         for (ty, row) in rows.iter_mut().enumerate() {

@@ -31,8 +31,11 @@ const HALVE_ABOVE: usize = 500_000;
 pub struct CellLine {
     /// Centre of cell 0.
     pub origin: (f32, f32),
-    /// Vector from one cell centre to the next.
+    /// Vector from one cell centre to the next, at cell 0.
     pub step: (f32, f32),
+    /// Change of the step per cell, halved (perspective): cell `k` is centred at
+    /// `origin + step·k + bend·k²`.
+    pub bend: (f32, f32),
     /// Ink height of the characters in pixels.
     pub height: f32,
     /// Number of cells from the first to the last component found.
@@ -45,21 +48,26 @@ impl CellLine {
     /// Centre of cell `k` (may be outside `0..cells`).
     pub fn center(&self, k: f32) -> (f32, f32) {
         (
-            self.origin.0 + self.step.0 * k,
-            self.origin.1 + self.step.1 * k,
+            self.origin.0 + (self.step.0 + self.bend.0 * k) * k,
+            self.origin.1 + (self.step.1 + self.bend.1 * k) * k,
         )
     }
 
-    /// Unit vector along the line (reading direction when the line is upright).
-    pub fn along(&self) -> (f32, f32) {
-        let len = self.step.0.hypot(self.step.1).max(1e-3);
-        (self.step.0 / len, self.step.1 / len)
+    /// Unit vector along the line at cell `k` (reading direction when the line is
+    /// upright).
+    pub fn along(&self, k: f32) -> (f32, f32) {
+        let (dx, dy) = (
+            self.step.0 + 2.0 * self.bend.0 * k,
+            self.step.1 + 2.0 * self.bend.1 * k,
+        );
+        let len = dx.hypot(dy).max(1e-3);
+        (dx / len, dy / len)
     }
 
-    /// Unit vector from the top of a character to its bottom, when the line reads
-    /// along [`CellLine::along`] (a quarter turn clockwise on screen).
-    pub fn down(&self) -> (f32, f32) {
-        let (ux, uy) = self.along();
+    /// Unit vector from the top of a character to its bottom at cell `k`, when the
+    /// line reads along [`CellLine::along`] (a quarter turn clockwise on screen).
+    pub fn down(&self, k: f32) -> (f32, f32) {
+        let (ux, uy) = self.along(k);
         (-uy, ux)
     }
 }
@@ -345,21 +353,24 @@ pub fn find_lines(frame: &GrayFrame, angle: f32) -> Vec<CellLine> {
         (dark_runs(frame.pixels(), w, h, MEAN_RADIUS), 1.0)
     };
     let found = components(&runs.0, axes, runs.1);
-    let to_frame = |origin: (f32, f32), step: (f32, f32), l: CellLine| CellLine {
-        origin: axes.to_frame(origin.0, origin.1),
-        step: axes.to_frame(step.0, step.1),
-        ..l
+    let to_frame = |swap: bool, l: CellLine| {
+        let frame = |(a, b): (f32, f32)| {
+            let (u, v) = if swap { (b, a) } else { (a, b) };
+            axes.to_frame(u, v)
+        };
+        CellLine {
+            origin: frame(l.origin),
+            step: frame(l.step),
+            bend: frame(l.bend),
+            ..l
+        }
     };
     let mut lines: Vec<CellLine> = chains(found.clone())
         .into_iter()
-        .map(|l| to_frame(l.origin, l.step, l))
+        .map(|l| to_frame(false, l))
         .collect();
     let transposed = found.into_iter().map(Blob::transposed).collect();
-    lines.extend(
-        chains(transposed)
-            .into_iter()
-            .map(|l| to_frame((l.origin.1, l.origin.0), (l.step.1, l.step.0), l)),
-    );
+    lines.extend(chains(transposed).into_iter().map(|l| to_frame(true, l)));
     lines.sort_by_key(|l| (std::cmp::Reverse(l.members), l.cells.abs_diff(LINE_CHARS)));
     lines
 }
@@ -434,24 +445,8 @@ fn fit(chain: &[Blob]) -> Option<CellLine> {
         let last = *ks.last()?;
         ks.push(last + (g / pitch).round().max(1.0));
     }
-    let n = ks.len() as f32;
-    let mean_k = ks.iter().sum::<f32>() / n;
-    let var_k: f32 = ks.iter().map(|k| (k - mean_k).powi(2)).sum();
-    if var_k <= 0.0 {
-        return None;
-    }
-    let slope = |v: &dyn Fn(&Blob) -> f32| {
-        let mean_v = chain.iter().map(v).sum::<f32>() / n;
-        let cov: f32 = chain
-            .iter()
-            .zip(&ks)
-            .map(|(b, k)| (k - mean_k) * (v(b) - mean_v))
-            .sum();
-        let s = cov / var_k;
-        (mean_v - s * mean_k, s)
-    };
-    let (ou, su) = slope(&|b: &Blob| b.cu);
-    let (ov, sv) = slope(&|b: &Blob| b.cv);
+    let (ou, su, bu) = quadratic(&ks, &|i| chain[i].cu)?;
+    let (ov, sv, bv) = quadratic(&ks, &|i| chain[i].cv)?;
     let mut heights: Vec<f32> = chain.iter().map(|b| b.height).collect();
     heights.sort_by(f32::total_cmp);
     let height = heights[heights.len() / 2];
@@ -463,8 +458,46 @@ fn fit(chain: &[Blob]) -> Option<CellLine> {
     Some(CellLine {
         origin: (ou, ov),
         step: (su, sv),
+        bend: (bu, bv),
         height,
         cells,
         members: chain.len(),
     })
+}
+
+/// Least-squares `y = a + b·k + c·k²` through the points `(ks[i], y(i))`: `(a, b, c)`.
+/// Perspective changes the pitch along a line; the square term follows it. Short
+/// chains get a straight line (`c = 0`).
+fn quadratic(ks: &[f32], y: &dyn Fn(usize) -> f32) -> Option<(f32, f32, f32)> {
+    let n = ks.len() as f64;
+    let mean_k = ks.iter().map(|&k| f64::from(k)).sum::<f64>() / n;
+    let mean_y = (0..ks.len()).map(|i| f64::from(y(i))).sum::<f64>() / n;
+    let (mut s2, mut s3, mut s4, mut sxy, mut sxxy) = (0f64, 0f64, 0f64, 0f64, 0f64);
+    for (i, &k) in ks.iter().enumerate() {
+        let x = f64::from(k) - mean_k;
+        let dy = f64::from(y(i)) - mean_y;
+        s2 += x * x;
+        s3 += x * x * x;
+        s4 += x * x * x * x;
+        sxy += x * dy;
+        sxxy += x * x * dy;
+    }
+    if s2 <= 0.0 {
+        return None;
+    }
+    // Centred: y − ȳ = b·x + c·(x² − s2/n); the normal equations are 2×2.
+    let (m11, m12, m22) = (s2, s3, s4 - s2 * s2 / n);
+    let det = m11 * m22 - m12 * m12;
+    let (b, c) = if ks.len() >= 8 && det > 1e-9 * m11 * m22.max(1.0) {
+        (
+            (sxy * m22 - sxxy * m12) / det,
+            (m11 * sxxy - m12 * sxy) / det,
+        )
+    } else {
+        (sxy / s2, 0.0)
+    };
+    let a = mean_y - c * s2 / n;
+    // Back from x = k − mean_k to k.
+    let (a, b) = (a - b * mean_k + c * mean_k * mean_k, b - 2.0 * c * mean_k);
+    Some((a as f32, b as f32, c as f32))
 }
