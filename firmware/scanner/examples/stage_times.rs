@@ -9,7 +9,7 @@ use std::time::Instant;
 use vrs_scanner::{GrayFrame, codabar, ocr, qr, rectify};
 
 /// Stage names, in pipeline order.
-const STAGES: [&str; 4] = ["qr", "angle", "nw7", "ocr"];
+const STAGES: [&str; 4] = ["qr", "texture", "nw7", "ocr"];
 
 fn main() -> anyhow::Result<()> {
     let files: Vec<String> = std::env::args().skip(1).collect();
@@ -25,14 +25,15 @@ fn main() -> anyhow::Result<()> {
         };
         let q = qr::decode_qr(&frame);
         lap(0);
+        let texture = rectify::Texture::of(&frame);
         let angle = q
             .iter()
             .find_map(|s| s.angle)
             .map(rectify::modulo_quarter)
-            .or_else(|| rectify::dominant_angle(&frame))
+            .or_else(|| texture.dominant_angle())
             .unwrap_or(0.0);
         lap(1);
-        let _ = codabar::decode_codabar(&frame, Some(angle));
+        let _ = codabar::decode_codabar_with(&frame, &texture, angle);
         lap(2);
         let _ = ocr::read_lines(&frame, Some(angle));
         lap(3);

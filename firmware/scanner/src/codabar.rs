@@ -4,11 +4,12 @@
 //! text from print that is not a barcode at all. A text is reported only when at least
 //! [`MIN_AGREEING_ROWS`] scan lines decode it identically.
 //!
-//! Scan lines run along the ticket: the frame is sampled along [`MAX_ROWS`] parallel
-//! lines at the angle the caller knows (the QR's orientation) or by
-//! [`rectify::dominant_angle`] — a barcode rotated by 10°–80° crosses no pixel row
-//! completely — and, when those agree on nothing, across it (the ticket may lie a
-//! quarter turn round). Only the scanned lines are resampled, never the whole frame.
+//! Scan lines run along the ticket: the frame is sampled along parallel lines at the
+//! angle the caller knows (the QR's orientation) or by [`rectify::dominant_angle`] — a
+//! barcode rotated by 10°–80° crosses no pixel row completely — and, when those agree
+//! on nothing, across it (the ticket may lie a quarter turn round). Only lines through
+//! blocks of bars standing across them ([`Texture::rows_crossing_bars`]) are resampled
+//! and decoded, never the whole frame.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -17,7 +18,8 @@ use rxing::common::GlobalHistogramBinarizer;
 use rxing::oned::{CodaBarReader, OneDReader};
 use rxing::{BarcodeFormat, Binarizer, DecodeHints, Luma8LuminanceSource};
 
-use crate::{GrayFrame, rectify};
+use crate::GrayFrame;
+use crate::rectify::{self, Texture};
 
 /// Scan lines that must decode the same text before it is believed.
 pub const MIN_AGREEING_ROWS: u32 = 2;
@@ -25,8 +27,12 @@ pub const MIN_AGREEING_ROWS: u32 = 2;
 /// Rotations below this (degrees) are left to the decoder: rows still cross the bars.
 const NEGLIGIBLE_ROTATION: f32 = 4.0;
 
-/// Rows scanned per orientation at most (spread evenly over the frame).
+/// Scan line spacing: as if 160 lines were spread evenly over the whole turned frame.
 const MAX_ROWS: u32 = 160;
+
+/// How far (degrees) a block's gradient may turn from the scan direction and still
+/// count as bars across the scan lines: the angle estimate's error plus perspective.
+const BAR_TOLERANCE: f32 = 12.0;
 
 /// One decoded NW-7 symbol.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,31 +47,49 @@ pub struct Nw7Symbol {
 ///
 /// `angle_hint` is the ticket's rotation (degrees counter-clockwise on screen) when
 /// another symbol revealed it; otherwise the frame's dominant edge direction is used.
-/// When lines at that angle read nothing and the angle is not negligible, the pixel
-/// rows and columns are tried as well (a wrong estimate).
 pub fn decode_codabar(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<Nw7Symbol> {
+    let texture = Texture::of(frame);
     let angle = angle_hint
         .map(rectify::modulo_quarter)
-        .or_else(|| rectify::dominant_angle(frame))
+        .or_else(|| texture.dominant_angle())
         .unwrap_or(0.0);
-    let found = scan_at(frame, angle);
+    decode_codabar_with(frame, &texture, angle)
+}
+
+/// Decodes NW-7 barcodes in the frame, the ticket turned by `angle` (modulo 90°), the
+/// frame's [`Texture`] already measured.
+///
+/// Only scan lines through blocks of bars standing across them are read. When lines at
+/// `angle` read nothing and the angle is not negligible, the pixel rows and columns
+/// are tried as well (a wrong estimate).
+pub fn decode_codabar_with(frame: &GrayFrame, texture: &Texture, angle: f32) -> Vec<Nw7Symbol> {
+    let found = scan_at(frame, texture, angle);
     if found.is_empty() && angle.abs() >= NEGLIGIBLE_ROTATION {
-        scan_at(frame, 0.0)
+        scan_at(frame, texture, 0.0)
     } else {
         found
     }
 }
 
 /// Scans lines along the ticket turned by `angle`, then across it if nothing agreed.
-fn scan_at(frame: &GrayFrame, angle: f32) -> Vec<Nw7Symbol> {
+fn scan_at(frame: &GrayFrame, texture: &Texture, angle: f32) -> Vec<Nw7Symbol> {
     let hints = DecodeHints::default().with(rxing::DecodeHintValue::PossibleFormats(
         [BarcodeFormat::CODABAR].into(),
     ));
     let mut reader = CodaBarReader::default();
     let mut counts: HashMap<String, u32> = HashMap::new();
     for turn in [0.0, 90.0] {
-        let lines = rectify::rotate_rows(frame, turn - angle, MAX_ROWS);
-        scan_rows(&lines, &mut reader, &hints, &mut counts);
+        let degrees = turn - angle;
+        let (_, height) = rectify::rotated_size(frame, degrees);
+        let step = height.div_ceil(MAX_ROWS).max(1);
+        let rows: Vec<u32> = texture
+            .rows_crossing_bars(frame, degrees, BAR_TOLERANCE)
+            .into_iter()
+            .flat_map(|(lo, hi)| (lo.div_ceil(step) * step..hi).step_by(step as usize))
+            .collect();
+        if let Some(lines) = rectify::rotate_rows(frame, degrees, &rows) {
+            scan_rows(&lines, &mut reader, &hints, &mut counts);
+        }
         if counts.values().any(|&n| n >= MIN_AGREEING_ROWS) {
             break;
         }

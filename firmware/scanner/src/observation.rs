@@ -2,10 +2,11 @@
 
 use serde::Serialize;
 
+use crate::GrayFrame;
 use crate::codabar::{self, Nw7Symbol};
 use crate::ocr::{self, OcrLine};
 use crate::qr::{self, QrSymbol};
-use crate::{GrayFrame, rectify};
+use crate::rectify::{self, Texture};
 
 /// The symbols decoded from one frame, before any acceptance decision.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -71,13 +72,14 @@ pub struct SeenSymbol {
 /// ticket is turned; otherwise they estimate it from the frame.
 pub fn observe(frame: &GrayFrame) -> Observation {
     let qr = qr::decode_qr(frame);
+    let texture = Texture::of(frame);
     let angle = qr
         .iter()
         .find_map(|s| s.angle)
         .map(rectify::modulo_quarter)
-        .or_else(|| rectify::dominant_angle(frame))
+        .or_else(|| texture.dominant_angle())
         .unwrap_or(0.0);
-    let nw7 = codabar::decode_codabar(frame, Some(angle));
+    let nw7 = codabar::decode_codabar_with(frame, &texture, angle);
     let ocr = ocr::read_lines(frame, Some(angle));
     Observation { qr, nw7, ocr }
 }

@@ -15,94 +15,180 @@ const MIN_GRADIENT: i32 = 120;
 /// Side of the square blocks whose structure tensor gives one local orientation.
 const BLOCK: usize = 16;
 
-/// The ticket's rotation modulo 90°, in degrees counter-clockwise on screen within
-/// `(-45, 45]`, or `None` when the frame has too few strong edges to tell.
+/// The local orientation of a frame's print: one entry per 16×16 block whose
+/// gradients are strong and parallel (bars, character strokes, the ticket's edges).
 ///
 /// Per-pixel gradient directions are biased on sharp, narrow print (bars of 2–3 px), so
-/// each 16×16 block sums the structure tensor of its Sobel gradients; a coherent block
-/// (bars, character strokes, edges all parallel) votes for its orientation with its
-/// gradient energy × coherence. The peak of the smoothed 0.5°-bin histogram, refined by
-/// a weighted mean, is the answer.
-pub fn dominant_angle(frame: &GrayFrame) -> Option<f32> {
-    const BINS: usize = 180; // 0.5° per bin over 90°
-    let (w, h) = (frame.width() as usize, frame.height() as usize);
-    if w < BLOCK + 2 || h < BLOCK + 2 {
-        return None;
-    }
-    let px = frame.pixels();
-    // On camera-sized frames 16 of a block's 256 gradients are plenty: the vote is
-    // summed over thousands of blocks (4x faster than every other pixel, same reads).
-    let step = if w * h > 400_000 { 4 } else { 1 };
-    let mut hist = [0f64; BINS];
-    let mut votes = 0usize;
-    for by in (1..h - BLOCK).step_by(BLOCK) {
-        for bx in (1..w - BLOCK).step_by(BLOCK) {
-            let (mut jxx, mut jyy, mut jxy) = (0i64, 0i64, 0i64);
-            for y in (by..by + BLOCK).step_by(step) {
-                let (up, mid, down) = ((y - 1) * w, y * w, (y + 1) * w);
-                for x in (bx..bx + BLOCK).step_by(step) {
-                    let p = |i: usize| i32::from(px[i]);
-                    let gx = p(up + x + 1) + 2 * p(mid + x + 1) + p(down + x + 1)
-                        - p(up + x - 1)
-                        - 2 * p(mid + x - 1)
-                        - p(down + x - 1);
-                    let gy = p(down + x - 1) + 2 * p(down + x) + p(down + x + 1)
-                        - p(up + x - 1)
-                        - 2 * p(up + x)
-                        - p(up + x + 1);
-                    let (gx, gy) = (i64::from(gx), i64::from(-gy));
-                    jxx += gx * gx;
-                    jyy += gy * gy;
-                    jxy += gx * gy;
-                }
-            }
-            let (jxx, jyy, jxy) = (jxx as f64, jyy as f64, jxy as f64);
-            let energy = jxx + jyy;
-            let samples = (BLOCK / step) * (BLOCK / step);
-            if energy < (MIN_GRADIENT * MIN_GRADIENT) as f64 * samples as f64 * 0.1 {
-                continue;
-            }
-            let coherence = ((jxx - jyy).powi(2) + 4.0 * jxy * jxy).sqrt() / energy;
-            if coherence < 0.5 {
-                continue;
-            }
-            // Dominant gradient direction of the block, modulo 90°.
-            let angle = (0.5 * (2.0 * jxy).atan2(jxx - jyy))
-                .to_degrees()
-                .rem_euclid(90.0);
-            let bin = ((angle * 2.0) as usize).min(BINS - 1);
-            hist[bin] += energy.sqrt() * coherence;
-            votes += 1;
+/// each block sums the structure tensor of its Sobel gradients. Computed once per frame,
+/// it gives the ticket's rotation ([`Texture::dominant_angle`]) and tells the NW-7
+/// reader where bars may be ([`Texture::rows_crossing_bars`]).
+#[derive(Debug, Clone, Default)]
+pub struct Texture {
+    blocks: Vec<Block>,
+}
+
+/// One coherent block of a [`Texture`].
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    /// Centre in frame pixels.
+    cx: f32,
+    cy: f32,
+    /// Gradient direction, degrees counter-clockwise on screen, in `[0, 180)`.
+    angle: f32,
+    /// Vote weight: gradient energy × coherence.
+    weight: f64,
+}
+
+impl Texture {
+    /// Measures every 16×16 block of the frame.
+    pub fn of(frame: &GrayFrame) -> Self {
+        let (w, h) = (frame.width() as usize, frame.height() as usize);
+        if w < BLOCK + 2 || h < BLOCK + 2 {
+            return Self::default();
         }
+        let px = frame.pixels();
+        // On camera-sized frames 16 of a block's 256 gradients are plenty: the vote is
+        // summed over thousands of blocks (4x faster than every other pixel, same reads).
+        let step = if w * h > 400_000 { 4 } else { 1 };
+        let samples = (BLOCK / step) * (BLOCK / step);
+        let min_energy = (MIN_GRADIENT * MIN_GRADIENT) as f64 * samples as f64 * 0.1;
+        let mut blocks = Vec::new();
+        for by in (1..h - BLOCK).step_by(BLOCK) {
+            for bx in (1..w - BLOCK).step_by(BLOCK) {
+                let (mut jxx, mut jyy, mut jxy) = (0i64, 0i64, 0i64);
+                for y in (by..by + BLOCK).step_by(step) {
+                    let (up, mid, down) = ((y - 1) * w, y * w, (y + 1) * w);
+                    for x in (bx..bx + BLOCK).step_by(step) {
+                        let p = |i: usize| i32::from(px[i]);
+                        let gx = p(up + x + 1) + 2 * p(mid + x + 1) + p(down + x + 1)
+                            - p(up + x - 1)
+                            - 2 * p(mid + x - 1)
+                            - p(down + x - 1);
+                        let gy = p(down + x - 1) + 2 * p(down + x) + p(down + x + 1)
+                            - p(up + x - 1)
+                            - 2 * p(up + x)
+                            - p(up + x + 1);
+                        let (gx, gy) = (i64::from(gx), i64::from(-gy));
+                        jxx += gx * gx;
+                        jyy += gy * gy;
+                        jxy += gx * gy;
+                    }
+                }
+                let (jxx, jyy, jxy) = (jxx as f64, jyy as f64, jxy as f64);
+                let energy = jxx + jyy;
+                if energy < min_energy {
+                    continue;
+                }
+                let coherence = ((jxx - jyy).powi(2) + 4.0 * jxy * jxy).sqrt() / energy;
+                if coherence < 0.5 {
+                    continue;
+                }
+                let angle = (0.5 * (2.0 * jxy).atan2(jxx - jyy))
+                    .to_degrees()
+                    .rem_euclid(180.0) as f32;
+                blocks.push(Block {
+                    cx: (bx + BLOCK / 2) as f32,
+                    cy: (by + BLOCK / 2) as f32,
+                    angle,
+                    weight: energy.sqrt() * coherence,
+                });
+            }
+        }
+        Self { blocks }
     }
-    if votes < 4 {
-        return None;
+
+    /// The ticket's rotation modulo 90°, in degrees counter-clockwise on screen within
+    /// `(-45, 45]`, or `None` when the frame has too few strong edges to tell.
+    ///
+    /// Each coherent block votes for its orientation modulo 90° with its weight; the
+    /// peak of the smoothed 0.5°-bin histogram, refined by a weighted mean, is the
+    /// answer.
+    pub fn dominant_angle(&self) -> Option<f32> {
+        const BINS: usize = 180; // 0.5° per bin over 90°
+        if self.blocks.len() < 4 {
+            return None;
+        }
+        let mut hist = [0f64; BINS];
+        for b in &self.blocks {
+            let bin = ((b.angle.rem_euclid(90.0) * 2.0) as usize).min(BINS - 1);
+            hist[bin] += b.weight;
+        }
+        // Circular smoothing over ±2 bins (±1°).
+        let smooth: Vec<f64> = (0..BINS)
+            .map(|i| (0..5).map(|k| hist[(i + BINS + k - 2) % BINS]).sum())
+            .collect();
+        let (peak, _) = smooth
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))?;
+        // Weighted circular mean around the peak for sub-bin precision.
+        let (mut sum, mut weight) = (0f64, 0f64);
+        for k in -3i32..=3 {
+            let bin = (peak as i32 + k).rem_euclid(BINS as i32) as usize;
+            let center = peak as f64 + f64::from(k) + 0.5;
+            sum += hist[bin] * center;
+            weight += hist[bin];
+        }
+        if weight <= 0.0 {
+            return None;
+        }
+        let degrees = ((sum / weight) / 2.0).rem_euclid(90.0) as f32;
+        Some(if degrees > 45.0 {
+            degrees - 90.0
+        } else {
+            degrees
+        })
     }
-    // Circular smoothing over ±2 bins (±1°).
-    let smooth: Vec<f64> = (0..BINS)
-        .map(|i| (0..5).map(|k| hist[(i + BINS + k - 2) % BINS]).sum())
-        .collect();
-    let (peak, _) = smooth
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))?;
-    // Weighted circular mean around the peak for sub-bin precision.
-    let (mut sum, mut weight) = (0f64, 0f64);
-    for k in -3i32..=3 {
-        let bin = (peak as i32 + k).rem_euclid(BINS as i32) as usize;
-        let center = peak as f64 + f64::from(k) + 0.5;
-        sum += hist[bin] * center;
-        weight += hist[bin];
+
+    /// The rows of [`rotate`]`(frame, degrees)` that cross a block of bars standing
+    /// across them (gradient along the rows, within `tolerance` degrees), widened by a
+    /// block on each side: where a 1-D barcode read along those rows can be. Sorted
+    /// half-open `(first, end)` row ranges of the turned canvas.
+    pub fn rows_crossing_bars(
+        &self,
+        frame: &GrayFrame,
+        degrees: f32,
+        tolerance: f32,
+    ) -> Vec<(u32, u32)> {
+        let (_, out_h) = rotated_size(frame, degrees);
+        let (sin, cos) = degrees.to_radians().sin_cos();
+        let (cx, cy) = (frame.width() as f32 / 2.0, frame.height() as f32 / 2.0);
+        // Rows of the turned canvas run along -degrees in the frame.
+        let along = (-degrees).rem_euclid(180.0);
+        let mut spans: Vec<(u32, u32)> = self
+            .blocks
+            .iter()
+            .filter(|b| {
+                let off = (b.angle - along).rem_euclid(180.0);
+                off.min(180.0 - off) <= tolerance
+            })
+            .map(|b| {
+                // Inverse of rotate()'s mapping: the block centre's canvas row.
+                let y = -sin * (b.cx - cx) + cos * (b.cy - cy) + out_h as f32 / 2.0;
+                let reach = BLOCK as f32;
+                let lo = (y - reach).floor().clamp(0.0, out_h as f32) as u32;
+                let hi = (y + reach).ceil().clamp(0.0, out_h as f32) as u32;
+                (lo, hi)
+            })
+            .filter(|(lo, hi)| lo < hi)
+            .collect();
+        spans.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(spans.len());
+        for (lo, hi) in spans {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        merged
     }
-    if weight <= 0.0 {
-        return None;
-    }
-    let degrees = ((sum / weight) / 2.0).rem_euclid(90.0) as f32;
-    Some(if degrees > 45.0 {
-        degrees - 90.0
-    } else {
-        degrees
-    })
+}
+
+/// The ticket's rotation modulo 90°, in degrees counter-clockwise on screen within
+/// `(-45, 45]`, or `None` when the frame has too few strong edges to tell
+/// (see [`Texture::dominant_angle`]).
+pub fn dominant_angle(frame: &GrayFrame) -> Option<f32> {
+    Texture::of(frame).dominant_angle()
 }
 
 /// An angle reduced modulo 90° into `(-45, 45]`.
@@ -126,24 +212,32 @@ pub fn upright(frame: &GrayFrame, angle: f32) -> std::borrow::Cow<'_, GrayFrame>
 /// Bilinear interpolation.
 /// A non-finite angle leaves the frame as it is.
 pub fn rotate(frame: &GrayFrame, degrees: f32) -> GrayFrame {
-    rotate_rows(frame, degrees, u32::MAX)
+    let (_, out_h) = rotated_size(frame, degrees);
+    let rows: Vec<u32> = (0..out_h).collect();
+    rotate_rows(frame, degrees, &rows).unwrap_or_else(|| frame.clone())
 }
 
-/// At most `max_rows` rows of [`rotate`]`(frame, degrees)`, evenly spaced from the
-/// first: the scan lines of a 1-D decoder at any angle, for the cost of the rows it
-/// reads instead of the whole turned canvas.
-pub fn rotate_rows(frame: &GrayFrame, degrees: f32, max_rows: u32) -> GrayFrame {
-    if !degrees.is_finite() {
-        return frame.clone();
-    }
+/// Width and height of the canvas of [`rotate`]`(frame, degrees)`.
+pub fn rotated_size(frame: &GrayFrame, degrees: f32) -> (u32, u32) {
+    let degrees = if degrees.is_finite() { degrees } else { 0.0 };
     let (w, h) = (frame.width() as f32, frame.height() as f32);
     let (sin, cos) = degrees.to_radians().sin_cos();
-    let out_w = (w * cos.abs() + h * sin.abs() - 1e-3)
-        .ceil()
-        .clamp(1.0, 16384.0) as u32;
-    let out_h = (w * sin.abs() + h * cos.abs() - 1e-3)
-        .ceil()
-        .clamp(1.0, 16384.0) as u32;
+    let side = |a: f32, b: f32| (a + b - 1e-3).ceil().clamp(1.0, 16384.0) as u32;
+    (
+        side(w * cos.abs(), h * sin.abs()),
+        side(w * sin.abs(), h * cos.abs()),
+    )
+}
+
+/// The given rows (canvas row indices, in the order given) of
+/// [`rotate`]`(frame, degrees)`: the scan lines of a 1-D decoder at any angle, for the
+/// cost of the rows it reads instead of the whole turned canvas. Rows past the canvas
+/// are white; `None` when no row is asked for.
+pub fn rotate_rows(frame: &GrayFrame, degrees: f32, rows: &[u32]) -> Option<GrayFrame> {
+    let degrees = if degrees.is_finite() { degrees } else { 0.0 };
+    let (out_w, out_h) = rotated_size(frame, degrees);
+    let (w, h) = (frame.width() as f32, frame.height() as f32);
+    let (sin, cos) = degrees.to_radians().sin_cos();
     let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
     let (ocx, ocy) = (f64::from(out_w) / 2.0, f64::from(out_h) / 2.0);
     let (sin, cos) = (f64::from(sin), f64::from(cos));
@@ -153,11 +247,12 @@ pub fn rotate_rows(frame: &GrayFrame, degrees: f32, max_rows: u32) -> GrayFrame 
     const ONE: f64 = 65536.0;
     let (max_x, max_y) = ((sw - 1) << 16, (sh - 1) << 16);
     let (step_x, step_y) = ((cos * ONE).round() as i64, (sin * ONE).round() as i64);
-    let row_step = out_h.div_ceil(max_rows.max(1));
-    let rows = out_h.div_ceil(row_step);
-    let mut data = vec![255u8; out_w as usize * rows as usize];
-    for (i, row) in data.chunks_exact_mut(out_w as usize).enumerate() {
-        let oy = i as f64 * f64::from(row_step);
+    let mut data = vec![255u8; out_w as usize * rows.len()];
+    for (&oy, row) in rows.iter().zip(data.chunks_exact_mut(out_w as usize)) {
+        if oy >= out_h {
+            continue;
+        }
+        let oy = f64::from(oy);
         // Inverse mapping of the row's first pixel centre: rotate the output point back
         // by -degrees (a counter-clockwise turn on screen, y down, is clockwise in maths
         // axes).
@@ -198,7 +293,7 @@ pub fn rotate_rows(frame: &GrayFrame, degrees: f32, max_rows: u32) -> GrayFrame 
             sy += step_y;
         }
     }
-    GrayFrame::new(out_w, rows, data).expect("rotated canvas size matches its pixels")
+    GrayFrame::new(out_w, rows.len() as u32, data).ok()
 }
 
 /// The steps `k` in `0..n`, as a half-open range, for which `start + k·step` (16.16
@@ -291,19 +386,26 @@ mod tests {
         let f = stripes(90, 60);
         for degrees in [0.0f32, 17.0, -33.0, 90.0] {
             let full = rotate(&f, degrees);
-            let max_rows = full.height() / 3;
-            let step = full.height().div_ceil(max_rows) as usize;
-            let sampled = rotate_rows(&f, degrees, max_rows);
-            assert_eq!(sampled.width(), full.width());
-            assert!(sampled.height() <= max_rows, "{degrees}°");
-            assert_eq!(
-                sampled.height() as usize,
-                (full.height() as usize).div_ceil(step)
-            );
-            for (i, row) in sampled.pixels().chunks(full.width() as usize).enumerate() {
-                let y = i * step * full.width() as usize;
-                assert_eq!(row, &full.pixels()[y..y + row.len()], "{degrees}° row {i}");
+            assert_eq!(rotated_size(&f, degrees), (full.width(), full.height()));
+            let picked = [
+                full.height() - 1,
+                0,
+                7,
+                full.height() / 2,
+                full.height() + 3,
+            ];
+            let sampled = rotate_rows(&f, degrees, &picked).unwrap();
+            assert_eq!((sampled.width(), sampled.height()), (full.width(), 5));
+            let w = full.width() as usize;
+            for (row, &y) in sampled.pixels().chunks(w).zip(&picked) {
+                let expected = if y < full.height() {
+                    full.pixels()[y as usize * w..(y as usize + 1) * w].to_vec()
+                } else {
+                    vec![255; w]
+                };
+                assert_eq!(row, &expected[..], "{degrees}° row {y}");
             }
         }
+        assert!(rotate_rows(&f, 10.0, &[]).is_none());
     }
 }
