@@ -6,7 +6,9 @@ use proptest::prelude::*;
 use vrs_protocol::MasterList;
 use vrs_scanner::codabar::Nw7Symbol;
 use vrs_scanner::qr::QrSymbol;
-use vrs_scanner::{GrayFrame, Observation, OcrLine, Reader, ReaderConfig, observe, rectify};
+use vrs_scanner::{
+    GrayFrame, Observation, OcrLine, Reader, ReaderConfig, codabar, observe, ocr, rectify,
+};
 
 fn reader() -> Reader {
     Reader::new(
@@ -16,7 +18,13 @@ fn reader() -> Reader {
 }
 
 fn frame() -> impl Strategy<Value = GrayFrame> {
-    (1u32..48, 1u32..48).prop_flat_map(|(w, h)| {
+    // Small frames of any shape, and slivers a pixel or three thick but long.
+    prop_oneof![
+        (1u32..48, 1u32..48),
+        (1u32..4, 1u32..3000),
+        (1u32..3000, 1u32..4),
+    ]
+    .prop_flat_map(|(w, h)| {
         prop::collection::vec(any::<u8>(), (w * h) as usize)
             .prop_map(move |data| GrayFrame::new(w, h, data).unwrap())
     })
@@ -59,9 +67,19 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn arbitrary_frames_never_panic(frame in frame(), degrees in any::<f32>()) {
+    fn arbitrary_frames_never_panic(
+        frame in frame(),
+        degrees in any::<f32>(),
+        rows in prop::collection::vec(any::<u32>(), 0..8),
+    ) {
         let _ = observe(&frame);
         let _ = rectify::dominant_angle(&frame);
+        // Angle hints from a corrupted QR result may be anything, NaN included.
+        let _ = codabar::decode_codabar(&frame, Some(degrees));
+        let _ = ocr::read_lines(&frame, Some(degrees));
+        if let Some(lines) = rectify::rotate_rows(&frame, degrees, &rows) {
+            prop_assert_eq!(lines.height() as usize, rows.len());
+        }
         if degrees.is_finite() && degrees.abs() < 1000.0 {
             let turned = rectify::rotate(&frame, degrees);
             prop_assert!(turned.width() >= 1 && turned.height() >= 1);
