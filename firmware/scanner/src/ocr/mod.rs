@@ -60,6 +60,13 @@ impl OcrLine {
     }
 }
 
+/// Middle cells of a line read both ways up to tell which way up it is.
+const PROBE_CELLS: usize = 4;
+
+/// Mean correlation lead over the probe cells beyond which the other way up is not
+/// read at all (a line read the wrong way up scores far lower).
+const ORIENTATION_MARGIN: f32 = 0.1;
+
 /// Candidate lines classified per frame at most: a cluttered frame (other printed
 /// papers) stays bounded; the candidates come best first.
 const MAX_LINES: usize = 8;
@@ -100,16 +107,45 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
     // Cells to read: the fitted ones, plus enough on each side to complete 18.
     let extra = LINE_CHARS.saturating_sub(cells) as i32;
     let (lo, hi) = (-extra, cells as i32 - 1 + extra);
-    let (mut upright, mut turned) = (Vec::new(), Vec::new());
-    for k in lo..=hi {
-        let patch = classify::Patch::sample(image, line, k as f32);
-        upright.push(classify::CharRead::from_scores(&patch.scores(false)));
-        turned.push(classify::CharRead::from_scores(&patch.scores(true)));
+    let count = (hi - lo + 1) as usize;
+    let patch = |i: usize| classify::Patch::sample(image, line, (lo + i as i32) as f32);
+    let read =
+        |p: &classify::Patch, turned: bool| classify::CharRead::from_scores(&p.scores(turned));
+    // Which way up: the middle cells (in every 18-cell window) read both ways first;
+    // the rest only the way(s) that are not clearly worse.
+    let probe = count / 2 - PROBE_CELLS / 2..count / 2 + PROBE_CELLS / 2;
+    let (mut upright, mut turned) = (vec![None; count], vec![None; count]);
+    for i in probe.clone() {
+        let p = patch(i);
+        upright[i] = Some(read(&p, false));
+        turned[i] = Some(read(&p, true));
+    }
+    let mean = |reads: &[Option<classify::CharRead>]| {
+        reads.iter().flatten().map(|r| r.score).sum::<f32>() / probe.len() as f32
+    };
+    let (up_mean, turned_mean) = (mean(&upright), mean(&turned));
+    let want = [
+        turned_mean < up_mean + ORIENTATION_MARGIN,
+        up_mean < turned_mean + ORIENTATION_MARGIN,
+    ];
+    for i in (0..count).filter(|i| !probe.contains(i)) {
+        let p = patch(i);
+        if want[0] {
+            upright[i] = Some(read(&p, false));
+        }
+        if want[1] {
+            turned[i] = Some(read(&p, true));
+        }
     }
     // Reading upside down, the last cell comes first.
     turned.reverse();
+    let sequences = [upright, turned]
+        .into_iter()
+        .zip(want)
+        .filter(|(_, wanted)| *wanted)
+        .map(|(reads, _)| reads.into_iter().flatten().collect::<Vec<_>>());
     let mut best: Option<(f32, OcrLine)> = None;
-    for reads in [upright, turned] {
+    for reads in sequences {
         for window in reads.windows(LINE_CHARS) {
             let mean = window.iter().map(|r| r.score).sum::<f32>() / LINE_CHARS as f32;
             if mean < MIN_LINE_SCORE || best.as_ref().is_some_and(|b| b.0 >= mean) {

@@ -218,15 +218,13 @@ fn dark_runs(px: &[u8], w: usize, h: usize, r: usize) -> Vec<Run> {
             }
         }
         let mut x = 0;
-        while x < w {
-            if dark[x] == 0 {
-                x += 1;
-                continue;
+        loop {
+            x = next_byte(&dark, x, 0);
+            if x >= w {
+                break;
             }
             let x0 = x;
-            while x < w && dark[x] != 0 {
-                x += 1;
-            }
+            x = next_byte(&dark, x, 1);
             runs.push(Run {
                 y: y as u32,
                 x0: x0 as u32,
@@ -235,6 +233,23 @@ fn dark_runs(px: &[u8], w: usize, h: usize, r: usize) -> Vec<Run> {
         }
     }
     runs
+}
+
+/// The first index from `x` on whose flag (0 or 1) differs from `same`, or the length:
+/// eight flags at a time, most of a row being paper.
+fn next_byte(flags: &[u8], mut x: usize, same: u8) -> usize {
+    let all = u64::from_le_bytes([same; 8]);
+    while let Some(chunk) = flags.get(x..x + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes")) ^ all;
+        if word != 0 {
+            return x + (word.trailing_zeros() / 8) as usize;
+        }
+        x += 8;
+    }
+    while x < flags.len() && flags[x] == same {
+        x += 1;
+    }
+    x
 }
 
 fn find_root(parent: &mut [u32], mut i: u32) -> u32 {
