@@ -98,6 +98,15 @@ fn main() -> anyhow::Result<()> {
         let total = t.elapsed().as_secs_f64();
         t_total.push(total);
         t_classify.push((total - find).max(0.0));
+        if std::env::var_os("OCR_SLOW").is_some() && total > 0.003 {
+            eprintln!(
+                "slow {file}: {:.2} ms ({:.2} finding), {} candidates, {} read",
+                total * 1000.0,
+                find * 1000.0,
+                found.len(),
+                result.len()
+            );
+        }
         let Some(truth) = truths.get(file.as_str()) else {
             continue;
         };
