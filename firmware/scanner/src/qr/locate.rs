@@ -1,0 +1,91 @@
+//! Finder patterns → sampled grid → decoded text, on one bit matrix (rxing's port of the
+//! ZXing-C++ QR detector and decoder, QR model 2 only).
+
+use super::{Gray, grid};
+use rxing::Point;
+use rxing::common::BitMatrix;
+use rxing::common::DetectorRXingResult;
+use rxing::common::cpp_essentials::ConcentricPattern;
+use rxing::qrcode::cpp_port::decoder::Decode;
+use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
+
+/// A symbol decoded on a bit matrix, in that matrix's pixel coordinates.
+pub(super) struct Found {
+    /// The decoded text.
+    pub text: String,
+    /// The symbol's outer corners: top-left, top-right, bottom-right, bottom-left.
+    pub corners: Vec<Point>,
+}
+
+/// The finder-pattern candidates of a bit matrix. `dense` scans every third row;
+/// otherwise rows are skipped in proportion to the image height.
+pub(super) fn finder_patterns(matrix: &BitMatrix, dense: bool) -> Vec<ConcentricPattern> {
+    FindFinderPatterns(matrix, dense, 0)
+}
+
+/// What one look at a bit matrix gave.
+pub(super) struct Look {
+    /// The symbols decoded.
+    pub found: Vec<Found>,
+    /// Finder-pattern candidates that are neither part of nor inside a decoded symbol:
+    /// where a symbol may still be that this look could not read.
+    pub leftover: Vec<ConcentricPattern>,
+}
+
+/// Decodes every symbol that three of `patterns` frame.
+pub(super) fn decode(
+    gray: Gray<'_>,
+    matrix: &BitMatrix,
+    mut patterns: Vec<ConcentricPattern>,
+) -> Look {
+    let mut used: Vec<ConcentricPattern> = Vec::new();
+    let mut found = Vec::new();
+    for set in GenerateFinderPatternSets(&mut patterns) {
+        if used.contains(&set.bl) || used.contains(&set.tl) || used.contains(&set.tr) {
+            continue;
+        }
+        let Ok(sampled) = SampleQR(matrix, &set) else {
+            continue;
+        };
+        let text = match Decode(sampled.getBits()) {
+            Ok(decoded) if decoded.isValid() => Some(decoded.text()),
+            // The binarised samples failed the error correction: read the gray pixels.
+            _ => grid::read(
+                gray,
+                sampled.getPoints(),
+                sampled.getBits().width() as usize,
+            ),
+        };
+        // The sampler reports top-left, top-right, bottom-left, bottom-right.
+        let corners = match sampled.getPoints() {
+            &[tl, tr, bl, br] => vec![tl, tr, br, bl],
+            other => other.to_vec(),
+        };
+        let Some(text) = text else {
+            continue;
+        };
+        used.extend([set.bl, set.tl, set.tr]);
+        found.push(Found { text, corners });
+    }
+    patterns.retain(|p| !used.contains(p) && !found.iter().any(|f| inside(p.p, &f.corners)));
+    Look {
+        found,
+        leftover: patterns,
+    }
+}
+
+/// Whether `p` lies inside the convex polygon `corners` (either winding).
+fn inside(p: Point, corners: &[Point]) -> bool {
+    let mut sign = 0.0f32;
+    for (i, a) in corners.iter().enumerate() {
+        let b = corners[(i + 1) % corners.len()];
+        let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+        if cross * sign < 0.0 {
+            return false;
+        }
+        if cross != 0.0 {
+            sign = cross;
+        }
+    }
+    corners.len() >= 3
+}

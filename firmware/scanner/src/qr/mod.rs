@@ -1,0 +1,332 @@
+//! QR code (model 2) reading.
+//!
+//! Only what the ticket carries is looked for: QR model 2, never Micro QR or rMQR. Every
+//! QR symbol in the frame is returned, so that the policy can notice two tickets at once.
+//!
+//! 1. First look: the frame is binarised once with a local-average threshold
+//!    ([`binarize`], ZXing's hybrid rule built a word at a time) and searched for finder
+//!    patterns; rxing's port of the ZXing-C++ detector samples and decodes each triple
+//!    ([`locate`]). A triple whose binarised samples fail the error correction is read
+//!    again from the gray pixels ([`grid`]).
+//! 2. Second look, only when the first read nothing: the few regions where finder-pattern
+//!    candidates were left over are cut out, doubled in size ([`resample`]) and looked at
+//!    again the same way. Small, blurred symbols (2–3 pixels a module) whose third finder
+//!    pattern the first look missed are read here. The regions are small and few, so a
+//!    frame without a ticket costs little more than the first look.
+
+mod binarize;
+mod grid;
+mod locate;
+mod resample;
+
+use rxing::Point;
+use rxing::common::cpp_essentials::ConcentricPattern;
+
+use crate::GrayFrame;
+
+/// One decoded QR symbol.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrSymbol {
+    /// The decoded text (error-corrected by the symbol's Reed–Solomon code).
+    pub text: String,
+    /// The symbol's rotation in degrees (direction of its top edge, counter-clockwise
+    /// on screen), when the decoder reported its corners.
+    pub angle: Option<f32>,
+}
+
+/// A borrowed 8-bit gray image, rows packed.
+#[derive(Clone, Copy)]
+struct Gray<'a> {
+    width: usize,
+    height: usize,
+    pixels: &'a [u8],
+}
+
+/// Decodes every QR code (model 2) in the frame.
+pub fn decode_qr(frame: &GrayFrame) -> Vec<QrSymbol> {
+    let full = Gray {
+        width: frame.width() as usize,
+        height: frame.height() as usize,
+        pixels: frame.pixels(),
+    };
+    let (mut symbols, leftover) = first_look(full);
+    if symbols.is_empty() {
+        second_look(full, &leftover, &mut symbols);
+    }
+    symbols
+}
+
+/// The whole frame at full size: the symbols read, and the finder-pattern candidates
+/// that are no part of them.
+fn first_look(full: Gray<'_>) -> (Vec<QrSymbol>, Vec<ConcentricPattern>) {
+    let mut symbols = Vec::new();
+    let Some(matrix) = binarize::local_average(full) else {
+        return (symbols, Vec::new());
+    };
+    let look = locate::decode(full, &matrix, locate::finder_patterns(&matrix, false));
+    for found in look.found {
+        add(&mut symbols, found, 1.0, (0.0, 0.0));
+    }
+    (symbols, look.leftover)
+}
+
+/// Twice the size, around groups of finder-pattern candidates: a small blurred symbol
+/// whose third finder pattern the first look missed, or whose modules it mis-sampled.
+fn second_look(full: Gray<'_>, patterns: &[ConcentricPattern], symbols: &mut Vec<QrSymbol>) {
+    for roi in regions(patterns, full.width, full.height) {
+        let big = resample::double(full, roi.x0, roi.y0, roi.width, roi.height);
+        let Some(matrix) = binarize::local_average(big.view()) else {
+            continue;
+        };
+        let look = locate::decode(big.view(), &matrix, locate::finder_patterns(&matrix, true));
+        for found in look.found {
+            add(symbols, found, 2.0, (roi.x0 as f32, roi.y0 as f32));
+        }
+    }
+}
+
+/// A rectangle of the frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Region {
+    x0: usize,
+    y0: usize,
+    width: usize,
+    height: usize,
+}
+
+/// At most this many regions get a second look.
+const MAX_REGIONS: usize = 4;
+/// Finder-pattern candidates wider than this many pixels get no second look.
+const MAX_FINDER_FOR_SECOND_LOOK: i32 = 35;
+
+/// Regions around groups of finder-pattern candidates large enough to hold the symbol
+/// they would belong to, the groups with most candidates first.
+fn regions(patterns: &[ConcentricPattern], width: usize, height: usize) -> Vec<Region> {
+    // Finder patterns this wide (7 modules of 5 pixels) are sharp enough at full size.
+    let patterns: Vec<_> = patterns
+        .iter()
+        .filter(|p| p.size <= MAX_FINDER_FOR_SECOND_LOOK)
+        .collect();
+    // Each group is a seed and the candidates near it, no farther than a version-1
+    // symbol's diagonal finder pair (14√2 modules; a finder pattern is 7 modules wide).
+    let near = |a: usize, b: usize| {
+        let (p, q) = (patterns[a], patterns[b]);
+        Point::distance(p.p, q.p) <= 3.0 * p.size.max(q.size) as f32
+    };
+    let mut taken = vec![false; patterns.len()];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    loop {
+        let seed = (0..patterns.len()).filter(|&i| !taken[i]).max_by_key(|&i| {
+            (0..patterns.len())
+                .filter(|&j| !taken[j] && near(i, j))
+                .count()
+        });
+        let Some(seed) = seed else { break };
+        let group: Vec<usize> = (0..patterns.len())
+            .filter(|&j| !taken[j] && near(seed, j))
+            .collect();
+        for &j in &group {
+            taken[j] = true;
+        }
+        groups.push(group);
+    }
+    groups
+        .iter()
+        .take(MAX_REGIONS)
+        .filter_map(|group| {
+            let size = group.iter().map(|&i| patterns[i].size).max()? as f32;
+            let n = group.len() as f32;
+            let cx = group.iter().map(|&i| patterns[i].p.x).sum::<f32>() / n;
+            let cy = group.iter().map(|&i| patterns[i].p.y).sum::<f32>() / n;
+            let spread = group
+                .iter()
+                .map(|&i| Point::distance(patterns[i].p, Point { x: cx, y: cy }))
+                .fold(0.0, f32::max);
+            // Room for a missing finder pattern (up to 14√2 modules from a lone one) and
+            // the quiet zone beyond it.
+            let reach = if group.len() == 1 {
+                3.7 * size
+            } else {
+                spread + 2.3 * size
+            };
+            let x0 = (cx - reach).max(0.0) as usize;
+            let x1 = (cx + reach).min(width as f32) as usize;
+            let y0 = (cy - reach).max(0.0) as usize;
+            let y1 = (cy + reach).min(height as f32) as usize;
+            (x1 > x0 + 8 && y1 > y0 + 8).then_some(Region {
+                x0,
+                y0,
+                width: x1 - x0,
+                height: y1 - y0,
+            })
+        })
+        .collect()
+}
+
+/// Adds a decoded symbol (found on an image scaled by `scale` and offset by `origin`
+/// from the frame) unless its text is already there.
+fn add(symbols: &mut Vec<QrSymbol>, found: locate::Found, scale: f32, origin: (f32, f32)) {
+    if symbols.iter().any(|s| s.text == found.text) {
+        return;
+    }
+    let corners: Vec<Point> = found
+        .corners
+        .iter()
+        .map(|p| Point {
+            x: p.x / scale + origin.0,
+            y: p.y / scale + origin.1,
+        })
+        .collect();
+    symbols.push(QrSymbol {
+        text: found.text,
+        angle: angle_of(&corners),
+    });
+}
+
+/// The top edge's direction from the symbol's corners (top-left first, clockwise).
+fn angle_of(corners: &[Point]) -> Option<f32> {
+    let [a, b, ..] = corners else {
+        return None;
+    };
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    if dx == 0.0 && dy == 0.0 {
+        return None;
+    }
+    // y grows downwards: negate it for a counter-clockwise angle on screen.
+    Some((-dy).atan2(dx).to_degrees())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Renders `text` as a QR code, `module` pixels per module, on a white frame with
+    /// `margin` pixels around it.
+    pub(crate) fn qr_frame(text: &str, module: u32, margin: u32) -> GrayFrame {
+        let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+        let n = code.width() as u32;
+        let colors = code.to_colors();
+        let size = n * module + 2 * margin;
+        let mut data = vec![255u8; (size * size) as usize];
+        for y in 0..n * module {
+            for x in 0..n * module {
+                let c = colors[((y / module) * n + x / module) as usize];
+                if c == qrcode::Color::Dark {
+                    data[((y + margin) * size + x + margin) as usize] = 0;
+                }
+            }
+        }
+        GrayFrame::new(size, size, data).unwrap()
+    }
+
+    /// A QR code as a camera sees it: `module` pixels a module (fractional), turned by
+    /// `angle` degrees, defocused by a Gaussian of `sigma` pixels, on gray paper in a
+    /// 320×240 frame.
+    pub(crate) fn camera_qr(text: &str, module: f32, angle: f32, sigma: f32) -> GrayFrame {
+        // Drawn at 8 pixels a module, then scaled down with area averaging.
+        let sharp = crate::rectify::rotate(&qr_frame(text, 8, 8 * 4), angle);
+        let size = (sharp.width() as f32 * module / 8.0).round() as u32;
+        let sharp =
+            image::GrayImage::from_raw(sharp.width(), sharp.height(), sharp.into_pixels()).unwrap();
+        let small =
+            image::imageops::resize(&sharp, size, size, image::imageops::FilterType::Triangle);
+        let small = image::imageops::blur(&small, sigma);
+        let (w, h) = (320u32, 240u32);
+        let mut data = vec![0u8; (w * h) as usize];
+        for y in 0..h {
+            for x in 0..w {
+                // Paper at 180–200 with a soft horizontal gradient; the symbol at (40, 30).
+                let paper = 180 + (x * 20 / w) as u8;
+                let (sx, sy) = (x.wrapping_sub(40), y.wrapping_sub(30));
+                let v = if sx < size && sy < size {
+                    // Ink at 40, paper as around it.
+                    let p = small.get_pixel(sx, sy)[0] as u32;
+                    (40 + p * u32::from(paper - 40) / 255) as u8
+                } else {
+                    paper
+                };
+                data[(y * w + x) as usize] = v;
+            }
+        }
+        GrayFrame::new(w, h, data).unwrap()
+    }
+
+    #[test]
+    fn reads_a_ticket_qr() {
+        let symbols = decode_qr(&qr_frame("121310160000012345", 4, 16));
+        assert_eq!(symbols.len(), 1);
+        assert_eq!(symbols[0].text, "121310160000012345");
+        let angle = symbols[0].angle.unwrap();
+        assert!(angle.abs() < 2.0, "{angle}");
+    }
+
+    #[test]
+    fn reads_a_rotated_qr_and_its_angle() {
+        let frame = crate::rectify::rotate(&qr_frame("110110020000000001", 4, 16), 30.0);
+        let symbols = decode_qr(&frame);
+        assert_eq!(symbols.len(), 1);
+        assert_eq!(symbols[0].text, "110110020000000001");
+        let angle = symbols[0].angle.unwrap();
+        assert!((angle - 30.0).abs() < 4.0, "{angle}");
+    }
+
+    #[test]
+    fn second_look_reads_a_small_blurred_turned_symbol() {
+        // 1.8 pixels a module, turned 20°, defocused by σ = 0.8 pixel: the first look
+        // misses a finder pattern.
+        let frame = camera_qr("131010010000054321", 1.8, 20.0, 0.8);
+        let gray = Gray {
+            width: frame.width() as usize,
+            height: frame.height() as usize,
+            pixels: frame.pixels(),
+        };
+        let (first, leftover) = first_look(gray);
+        assert!(first.is_empty());
+        assert!(!leftover.is_empty());
+        let symbols = decode_qr(&frame);
+        assert_eq!(symbols.len(), 1);
+        assert_eq!(symbols[0].text, "131010010000054321");
+        let angle = symbols[0].angle.unwrap();
+        assert!((angle - 20.0).abs() < 4.0, "{angle}");
+    }
+
+    #[test]
+    fn regions_cover_a_missing_finder_pattern_and_stay_in_the_frame() {
+        let pattern = |x: f32, y: f32| ConcentricPattern {
+            p: Point { x, y },
+            size: 14,
+        };
+        // Two finder patterns of a symbol 28 pixels apart (2 pixels a module); the third
+        // would be at (100, 128). A lone candidate far away gets its own region.
+        let regions = regions(
+            &[
+                pattern(100.0, 100.0),
+                pattern(128.0, 100.0),
+                pattern(300.0, 20.0),
+            ],
+            320,
+            240,
+        );
+        assert_eq!(regions.len(), 2);
+        let r = regions[0];
+        assert!(r.x0 <= 100 - 7 && r.y0 <= 100 - 7);
+        assert!(r.x0 + r.width >= 128 + 7 && r.y0 + r.height >= 128 + 7);
+        let lone = regions[1];
+        assert!(lone.x0 + lone.width <= 320 && lone.y0 == 0);
+        // Candidates too large to need a second look get none.
+        let big = ConcentricPattern {
+            p: Point { x: 50.0, y: 50.0 },
+            size: 70,
+        };
+        assert!(super::regions(&[big], 320, 240).is_empty());
+    }
+
+    #[test]
+    fn blank_and_noise_frames_give_nothing() {
+        assert!(decode_qr(&GrayFrame::new(64, 48, vec![255; 64 * 48]).unwrap()).is_empty());
+        let noise: Vec<u8> = (0..96u32 * 96)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        assert!(decode_qr(&GrayFrame::new(96, 96, noise).unwrap()).is_empty());
+    }
+}
