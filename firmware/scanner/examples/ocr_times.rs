@@ -9,7 +9,8 @@
 //! beside the files, the reads are scored against it: read rate over the frames whose
 //! OCR line is visible, misreads (any line that differs from the truth), confident
 //! misreads (a differing line whose every character reaches 0.8) and phantom lines on
-//! ticket-free frames.
+//! ticket-free frames. `OCR_REPEAT=n` times each call n times and keeps the fastest
+//! (steadier numbers on a shared machine).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -70,8 +71,26 @@ fn summary(name: &str, samples: &mut [f64]) -> String {
     )
 }
 
+/// The result of `f` and its fastest of `n` runs, in seconds: on a shared machine the
+/// fastest run is the one least disturbed by other processes.
+fn fastest<T>(n: usize, mut f: impl FnMut() -> T) -> (T, f64) {
+    let mut best = f64::INFINITY;
+    let mut out = None;
+    for _ in 0..n.max(1) {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        out = Some(r);
+    }
+    (out.expect("ran at least once"), best)
+}
+
 fn main() -> anyhow::Result<()> {
     let files: Vec<String> = std::env::args().skip(1).collect();
+    let repeat: usize = std::env::var("OCR_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let mut truths = HashMap::new();
     let mut dirs: Vec<&Path> = files.iter().filter_map(|f| Path::new(f).parent()).collect();
     dirs.sort();
@@ -88,14 +107,10 @@ fn main() -> anyhow::Result<()> {
         let (w, h) = img.dimensions();
         let frame = GrayFrame::new(w, h, img.into_raw())?;
         let angle = rectify::dominant_angle(&frame).unwrap_or(0.0);
-        let t = Instant::now();
-        let found = ocr::segment::find_lines(&frame, angle);
-        let find = t.elapsed().as_secs_f64();
+        let (found, find) = fastest(repeat, || ocr::segment::find_lines(&frame, angle));
         t_find.push(find);
         lines += found.len();
-        let t = Instant::now();
-        let result = ocr::read_lines(&frame, Some(angle));
-        let total = t.elapsed().as_secs_f64();
+        let (result, total) = fastest(repeat, || ocr::read_lines(&frame, Some(angle)));
         t_total.push(total);
         t_classify.push((total - find).max(0.0));
         if std::env::var_os("OCR_SLOW").is_some() && total > 0.003 {

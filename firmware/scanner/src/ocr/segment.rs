@@ -139,12 +139,16 @@ fn halve(frame: &GrayFrame) -> (Vec<u8>, usize, usize) {
     let (hw, hh) = (w / 2, h / 2);
     let px = frame.pixels();
     let mut out = vec![0u8; hw * hh];
+    // Two rows added first, then pairs of columns: both loops vectorise.
+    let mut pairs = vec![0u16; 2 * hw];
     for (y, row) in out.chunks_exact_mut(hw).enumerate() {
         let a = &px[2 * y * w..2 * y * w + 2 * hw];
         let b = &px[(2 * y + 1) * w..(2 * y + 1) * w + 2 * hw];
-        for ((o, a), b) in row.iter_mut().zip(a.chunks_exact(2)).zip(b.chunks_exact(2)) {
-            let sum = u16::from(a[0]) + u16::from(a[1]) + u16::from(b[0]) + u16::from(b[1]);
-            *o = ((sum + 2) >> 2) as u8;
+        for ((s, &a), &b) in pairs.iter_mut().zip(a).zip(b) {
+            *s = u16::from(a) + u16::from(b);
+        }
+        for (o, s) in row.iter_mut().zip(pairs.chunks_exact(2)) {
+            *o = ((s[0] + s[1] + 2) >> 2) as u8;
         }
     }
     (out, hw, hh)
@@ -153,6 +157,7 @@ fn halve(frame: &GrayFrame) -> (Vec<u8>, usize, usize) {
 /// Runs of dark pixels: darker than the local mean (window `2r+1`) by a margin, row
 /// after row. The window sums slide: a column sum per x, a prefix over it per row.
 fn dark_runs(px: &[u8], w: usize, h: usize, r: usize) -> Vec<Run> {
+    debug_assert!(r <= MEAN_RADIUS, "window areas must fit 16-bit factors");
     let mut runs = Vec::new();
     let mut colsum = vec![0u32; w];
     let mut prefix = vec![0u32; w + 1];
@@ -194,8 +199,12 @@ fn dark_runs(px: &[u8], w: usize, h: usize, r: usize) -> Vec<Run> {
             for (x, d) in dark.iter_mut().enumerate().take(r) {
                 *d = test(x, 0, x + r + 1);
             }
-            // Interior: constant window width, a loop the compiler can vectorise.
-            let area = rows * (2 * r + 1) as u32;
+            // Interior: constant window width, a loop the compiler can vectorise. The
+            // same test with 16-bit factors (area <= 625): 25·area·p < 22·sum and
+            // (p + 12)·area < sum, products of 16-bit values into 32 bits.
+            let area = (rows * (2 * r + 1) as u32) as i16;
+            let area25 = i32::from(area) * 25;
+            let (area, area25) = (i32::from(area), i32::from(area25 as i16));
             let interior = r..w - r;
             let lo = &prefix[..w - 2 * r];
             let hi = &prefix[2 * r + 1..];
@@ -205,9 +214,9 @@ fn dark_runs(px: &[u8], w: usize, h: usize, r: usize) -> Vec<Run> {
                 .zip(lo)
                 .zip(hi)
             {
-                let sum = b - a;
-                let pa = u32::from(p) * area;
-                *d = u8::from(pa * 100 < sum * 88) & u8::from(pa + 12 * area < sum);
+                let sum = (b - a) as i32;
+                let p = i32::from(p as i16);
+                *d = u8::from(p * area25 < sum * 22) & u8::from((p + 12) * area < sum);
             }
             for (x, d) in dark.iter_mut().enumerate().skip(w - r) {
                 *d = test(x, x - r, w);
