@@ -99,7 +99,7 @@ impl Patch {
         let (cx, cy) = line.center(k);
         let u = line.along(k);
         let v = line.down(k);
-        let scale = line.height / HEIGHT as f32; // frame pixels per template pixel
+        let scale = line.height_at(k) / HEIGHT as f32; // frame pixels per template pixel
         let mut rows = [[0i16; STRIDE]; PH];
         for (ty, row) in rows.iter_mut().enumerate() {
             let b = (ty as f32 + 0.5 - PH as f32 / 2.0) * scale;

@@ -262,6 +262,105 @@ mod tests {
         assert!(l.confidence[3] < 0.8, "{l:?}");
     }
 
+    /// Pastes `tile` into `canvas` (width `cw`) at `(x, y)`.
+    fn paste(canvas: &mut [u8], cw: u32, tile: &GrayFrame, x: u32, y: u32) {
+        for ty in 0..tile.height() {
+            let at = ((y + ty) * cw + x) as usize;
+            canvas[at..at + tile.width() as usize].copy_from_slice(tile.row(ty));
+        }
+    }
+
+    #[test]
+    fn lines_at_any_angle_are_found_along_the_ticket_axes_without_turning_the_frame() {
+        let frame = ocr_only_ticket("152710041234567890", 5.0);
+        // The OCR line among the candidates (the ticket's Japanese text gives others):
+        // 18 cells along the ticket's u axis, (cos, −sin) on screen, either way.
+        let ocr_line = |frame: &GrayFrame, degrees: f32| {
+            let (c, s) = (degrees.to_radians().cos(), -degrees.to_radians().sin());
+            segment::find_lines(frame, degrees).into_iter().find(|l| {
+                let (ux, uy) = l.along(0.0);
+                l.cells == LINE_CHARS && (ux * c + uy * s).abs() > 0.999
+            })
+        };
+        let flat = ocr_line(&frame, 0.0).expect("the flat line");
+        for degrees in [30.0f32, 120.0, -75.0] {
+            let turned = rectify::rotate(&frame, degrees);
+            let line = ocr_line(&turned, degrees).expect("the turned line");
+            let (mid, flat_mid) = (line.cells as f32 / 2.0, flat.cells as f32 / 2.0);
+            let height = flat.height_at(flat_mid);
+            assert!(
+                (line.height_at(mid) - height).abs() < 0.15 * height,
+                "{line:?}"
+            );
+            let pitch = line.step.0.hypot(line.step.1);
+            let flat_pitch = flat.step.0.hypot(flat.step.1);
+            assert!((pitch - flat_pitch).abs() < 0.05 * flat_pitch, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_tilted_ticket_is_read_to_the_last_digit() {
+        // Perspective: pitch and height change along the line.
+        let fonts = vrs_ticket_gen::Fonts::system().expect("fonts-ocr-b installed");
+        let mut spec = vrs_ticket_gen::TicketSpec::new("131310160987654321");
+        spec.qr = false;
+        spec.nw7 = vrs_ticket_gen::Nw7Variant::None;
+        let ticket = vrs_ticket_gen::render_ticket(&spec, &fonts, 12.0).unwrap();
+        let mut scene = vrs_ticket_gen::Scene::flat(1280, 720);
+        scene.tilt_deg = 30.0;
+        scene.tilt_axis_deg = 90.0;
+        scene.rotation_deg = 20.0;
+        scene.scale = 0.7;
+        let img = vrs_ticket_gen::camera_frame(&ticket, &scene, 7);
+        let (w, h) = img.dimensions();
+        let frame = GrayFrame::new(w, h, img.into_raw()).unwrap();
+        let lines = read_lines(&frame, None);
+        let line = lines.first().expect("a line");
+        // Far from square-on the confidence drops, but the digits stay right (a
+        // constant pitch and height read the far end wrong).
+        assert_eq!(line.digits, "131310160987654321", "{line:?}");
+    }
+
+    #[test]
+    fn a_frame_full_of_lines_reads_a_bounded_number_of_them() {
+        // Twelve tickets side by side: all are candidates, at most MAX_LINES are read,
+        // and every reading is one of the printed lines.
+        let (cols, rows) = (3u32, 4u32);
+        let payloads: Vec<String> = (0..cols * rows)
+            .map(|i| format!("1213101600000123{i:02}"))
+            .collect();
+        let tiles: Vec<GrayFrame> = payloads.iter().map(|p| ocr_only_ticket(p, 6.0)).collect();
+        let (tw, th) = (tiles[0].width(), tiles[0].height());
+        let (cw, ch) = (cols * tw, rows * th);
+        let mut canvas = vec![255u8; (cw * ch) as usize];
+        for (i, tile) in tiles.iter().enumerate() {
+            let (c, r) = (i as u32 % cols, i as u32 / cols);
+            paste(&mut canvas, cw, tile, c * tw, r * th);
+        }
+        let frame = GrayFrame::new(cw, ch, canvas).unwrap();
+        assert!(segment::find_lines(&frame, 0.0).len() >= 12);
+        let read = read_lines(&frame, Some(0.0));
+        assert!(
+            !read.is_empty() && read.len() <= MAX_LINES,
+            "{}",
+            read.len()
+        );
+        for line in &read {
+            assert!(payloads.contains(&line.digits), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn cells_are_visited_from_the_middle_out_once_each() {
+        for count in [1usize, 2, 17, 18, 24] {
+            let order: Vec<usize> = middle_out(count).collect();
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..count).collect::<Vec<_>>());
+            assert_eq!(order[0], count / 2);
+        }
+    }
+
     #[test]
     fn blank_and_noise_frames_have_no_line() {
         let blank = GrayFrame::new(200, 100, vec![240; 20_000]).unwrap();

@@ -36,8 +36,10 @@ pub struct CellLine {
     /// Change of the step per cell, halved (perspective): cell `k` is centred at
     /// `origin + step·k + bend·k²`.
     pub bend: (f32, f32),
-    /// Ink height of the characters in pixels.
+    /// Ink height of the characters in pixels, at cell 0.
     pub height: f32,
+    /// Change of the ink height per cell (perspective).
+    pub height_step: f32,
     /// Number of cells from the first to the last component found.
     pub cells: usize,
     /// Components the line was fitted to (at most `cells`).
@@ -51,6 +53,11 @@ impl CellLine {
             self.origin.0 + (self.step.0 + self.bend.0 * k) * k,
             self.origin.1 + (self.step.1 + self.bend.1 * k) * k,
         )
+    }
+
+    /// Ink height of the characters at cell `k`.
+    pub fn height_at(&self, k: f32) -> f32 {
+        (self.height + self.height_step * k).max(1.0)
     }
 
     /// Unit vector along the line at cell `k` (reading direction when the line is
@@ -469,12 +476,24 @@ fn fit(chain: &[Blob]) -> Option<CellLine> {
         let last = *ks.last()?;
         ks.push(last + (g / pitch).round().max(1.0));
     }
-    let (ou, su, bu) = quadratic(&ks, &|i| chain[i].cu)?;
-    let (ov, sv, bv) = quadratic(&ks, &|i| chain[i].cv)?;
+    let (ou, su, bu) = quadratic(&ks, &|i| chain[i].cu, true)?;
+    let (ov, sv, bv) = quadratic(&ks, &|i| chain[i].cv, true)?;
     let mut heights: Vec<f32> = chain.iter().map(|b| b.height).collect();
     heights.sort_by(f32::total_cmp);
     let height = heights[heights.len() / 2];
     let cells = *ks.last()? as usize + 1;
+    // Perspective shrinks the characters towards the far end: a straight fit of the
+    // heights, kept only while it stays near the median over the whole line.
+    let (h0, hs, _) = quadratic(&ks, &|i| chain[i].height, false)?;
+    let last = (cells - 1) as f32;
+    let (h0, hs) = if [h0, h0 + hs * last]
+        .iter()
+        .all(|h| (0.7 * height..=1.3 * height).contains(h))
+    {
+        (h0, hs)
+    } else {
+        (height, 0.0)
+    };
     // Sanity: pitch between 0.6 and 1.6 character heights.
     if !(0.6 * height..=1.6 * height).contains(&su) {
         return None;
@@ -483,7 +502,8 @@ fn fit(chain: &[Blob]) -> Option<CellLine> {
         origin: (ou, ov),
         step: (su, sv),
         bend: (bu, bv),
-        height,
+        height: h0,
+        height_step: hs,
         cells,
         members: chain.len(),
     })
@@ -491,8 +511,8 @@ fn fit(chain: &[Blob]) -> Option<CellLine> {
 
 /// Least-squares `y = a + b·k + c·k²` through the points `(ks[i], y(i))`: `(a, b, c)`.
 /// Perspective changes the pitch along a line; the square term follows it. Short
-/// chains get a straight line (`c = 0`).
-fn quadratic(ks: &[f32], y: &dyn Fn(usize) -> f32) -> Option<(f32, f32, f32)> {
+/// chains, or `square == false`, get a straight line (`c = 0`).
+fn quadratic(ks: &[f32], y: &dyn Fn(usize) -> f32, square: bool) -> Option<(f32, f32, f32)> {
     let n = ks.len() as f64;
     let mean_k = ks.iter().map(|&k| f64::from(k)).sum::<f64>() / n;
     let mean_y = (0..ks.len()).map(|i| f64::from(y(i))).sum::<f64>() / n;
@@ -512,7 +532,7 @@ fn quadratic(ks: &[f32], y: &dyn Fn(usize) -> f32) -> Option<(f32, f32, f32)> {
     // Centred: y − ȳ = b·x + c·(x² − s2/n); the normal equations are 2×2.
     let (m11, m12, m22) = (s2, s3, s4 - s2 * s2 / n);
     let det = m11 * m22 - m12 * m12;
-    let (b, c) = if ks.len() >= 8 && det > 1e-9 * m11 * m22.max(1.0) {
+    let (b, c) = if square && ks.len() >= 8 && det > 1e-9 * m11 * m22.max(1.0) {
         (
             (sxy * m22 - sxxy * m12) / det,
             (m11 * sxxy - m12 * sxy) / det,
@@ -524,4 +544,61 @@ fn quadratic(ks: &[f32], y: &dyn Fn(usize) -> f32) -> Option<(f32, f32, f32)> {
     // Back from x = k − mean_k to k.
     let (a, b) = (a - b * mean_k + c * mean_k * mean_k, b - 2.0 * c * mean_k);
     Some((a as f32, b as f32, c as f32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A white frame with dark rectangles `(x0, y0, x1, y1)` (exclusive ends).
+    fn boxes(w: usize, h: usize, rects: &[(usize, usize, usize, usize)]) -> Vec<u8> {
+        let mut px = vec![240u8; w * h];
+        for &(x0, y0, x1, y1) in rects {
+            for y in y0..y1 {
+                px[y * w + x0..y * w + x1].fill(20);
+            }
+        }
+        px
+    }
+
+    #[test]
+    fn components_join_runs_that_touch_diagonally() {
+        let (w, h) = (60, 40);
+        // Two squares meeting at a corner, and one apart.
+        let px = boxes(w, h, &[(5, 5, 15, 15), (15, 15, 25, 25), (40, 5, 50, 15)]);
+        let runs = dark_runs(&px, w, h, MEAN_RADIUS);
+        let mut blobs = components(&runs, Axes::new(0.0), 1.0);
+        blobs.sort_by(|a, b| a.cu.total_cmp(&b.cu));
+        assert_eq!(blobs.len(), 2, "{blobs:?}");
+        assert_eq!((blobs[0].width, blobs[0].height), (20.0, 20.0));
+        assert_eq!((blobs[1].cu, blobs[1].cv), (45.0, 10.0));
+    }
+
+    #[test]
+    fn extents_are_measured_along_the_ticket_axes() {
+        // A 10×20 bar seen by a ticket turned a quarter: its u extent is its height.
+        let (w, h) = (40, 40);
+        let px = boxes(w, h, &[(15, 10, 25, 30)]);
+        let runs = dark_runs(&px, w, h, MEAN_RADIUS);
+        let blobs = components(&runs, Axes::new(90.0), 1.0);
+        assert_eq!(blobs.len(), 1);
+        assert!((blobs[0].width - 20.0).abs() < 1e-3, "{blobs:?}");
+        assert!((blobs[0].height - 10.0).abs() < 1e-3, "{blobs:?}");
+    }
+
+    #[test]
+    fn halving_averages_pixel_quads() {
+        let frame = GrayFrame::new(4, 2, vec![0, 4, 8, 8, 4, 8, 8, 8]).unwrap();
+        let (half, w, h) = halve(&frame);
+        assert_eq!((w, h), (2, 1));
+        assert_eq!(half, vec![4, 8]);
+    }
+
+    #[test]
+    fn tiny_frames_have_no_lines() {
+        let frame = GrayFrame::new(10, 5, vec![0; 50]).unwrap();
+        assert!(find_lines(&frame, 0.0).is_empty());
+        let frame = GrayFrame::new(3, 300, vec![0; 900]).unwrap();
+        assert!(find_lines(&frame, 33.0).is_empty());
+    }
 }
