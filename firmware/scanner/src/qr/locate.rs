@@ -9,6 +9,13 @@ use rxing::common::cpp_essentials::ConcentricPattern;
 use rxing::qrcode::cpp_port::decoder::Decode;
 use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
 
+/// At most this many finder-pattern candidates, the largest, are combined into triples.
+const MAX_PATTERNS: usize = 256;
+/// At most this many finder-pattern triples are sampled in one look.
+const MAX_SETS: usize = 32;
+/// At most this many sampled triples are read again from the gray pixels in one look.
+const MAX_GRAY_READS: usize = 4;
+
 /// A symbol decoded on a bit matrix, in that matrix's pixel coordinates.
 pub(super) struct Found {
     /// The decoded text.
@@ -40,7 +47,17 @@ pub(super) fn decode(
 ) -> Look {
     let mut used: Vec<ConcentricPattern> = Vec::new();
     let mut found = Vec::new();
-    for set in GenerateFinderPatternSets(&mut patterns) {
+    let mut gray_reads = 0;
+    if patterns.len() > MAX_PATTERNS {
+        patterns.sort_by_key(|p| std::cmp::Reverse(p.size));
+        patterns.truncate(MAX_PATTERNS);
+    }
+    // The sets come best first; a frame full of finder-like shapes (a page of 回, a
+    // tiled pattern) makes thousands of them.
+    for set in GenerateFinderPatternSets(&mut patterns)
+        .into_iter()
+        .take(MAX_SETS)
+    {
         if used.contains(&set.bl) || used.contains(&set.tl) || used.contains(&set.tr) {
             continue;
         }
@@ -50,11 +67,15 @@ pub(super) fn decode(
         let text = match Decode(sampled.getBits()) {
             Ok(decoded) if decoded.isValid() => Some(decoded.text()),
             // The binarised samples failed the error correction: read the gray pixels.
-            _ => grid::read(
-                gray,
-                sampled.getPoints(),
-                sampled.getBits().width() as usize,
-            ),
+            _ if gray_reads < MAX_GRAY_READS => {
+                gray_reads += 1;
+                grid::read(
+                    gray,
+                    sampled.getPoints(),
+                    sampled.getBits().width() as usize,
+                )
+            }
+            _ => None,
         };
         // The sampler reports top-left, top-right, bottom-left, bottom-right.
         let corners = match sampled.getPoints() {

@@ -96,6 +96,9 @@ struct Region {
 
 /// At most this many regions get a second look.
 const MAX_REGIONS: usize = 4;
+/// Only the first this many candidates are grouped (a frame full of finder-like shapes
+/// would otherwise cost a quadratic number of comparisons per region).
+const MAX_CANDIDATES_FOR_SECOND_LOOK: usize = 128;
 /// Finder-pattern candidates wider than this many pixels get no second look.
 const MAX_FINDER_FOR_SECOND_LOOK: i32 = 35;
 
@@ -106,6 +109,7 @@ fn regions(patterns: &[ConcentricPattern], width: usize, height: usize) -> Vec<R
     let patterns: Vec<_> = patterns
         .iter()
         .filter(|p| p.size <= MAX_FINDER_FOR_SECOND_LOOK)
+        .take(MAX_CANDIDATES_FOR_SECOND_LOOK)
         .collect();
     // Each group is a seed and the candidates near it, no farther than a version-1
     // symbol's diagonal finder pair (14√2 modules; a finder pattern is 7 modules wide).
@@ -115,7 +119,7 @@ fn regions(patterns: &[ConcentricPattern], width: usize, height: usize) -> Vec<R
     };
     let mut taken = vec![false; patterns.len()];
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    loop {
+    while groups.len() < MAX_REGIONS {
         let seed = (0..patterns.len()).filter(|&i| !taken[i]).max_by_key(|&i| {
             (0..patterns.len())
                 .filter(|&j| !taken[j] && near(i, j))
@@ -132,7 +136,6 @@ fn regions(patterns: &[ConcentricPattern], width: usize, height: usize) -> Vec<R
     }
     groups
         .iter()
-        .take(MAX_REGIONS)
         .filter_map(|group| {
             let size = group.iter().map(|&i| patterns[i].size).max()? as f32;
             let n = group.len() as f32;
@@ -319,6 +322,25 @@ pub(crate) mod tests {
             size: 70,
         };
         assert!(super::regions(&[big], 320, 240).is_empty());
+    }
+
+    #[test]
+    fn a_frame_tiled_with_finder_patterns_gives_nothing() {
+        // 20×15 finder-pattern look-alikes, 2 pixels a module: more candidates than are
+        // combined, and a second look that has to pick a few regions among them.
+        let (w, h) = (320u32, 240u32);
+        let mut data = vec![200u8; (w * h) as usize];
+        for (ty, tx) in (0..15).flat_map(|ty| (0..20).map(move |tx| (ty, tx))) {
+            for y in 0..14 {
+                for x in 0..14 {
+                    let ring = (x / 2).min(y / 2).min(6 - x / 2).min(6 - y / 2);
+                    if ring != 1 {
+                        data[((ty * 16 + 1 + y) * w + tx * 16 + 1 + x) as usize] = 30;
+                    }
+                }
+            }
+        }
+        assert!(decode_qr(&GrayFrame::new(w, h, data).unwrap()).is_empty());
     }
 
     #[test]
