@@ -42,7 +42,14 @@ fn main() -> anyhow::Result<()> {
         "stage     mean   median      p95  (ms per frame, {} frames)",
         files.len()
     );
-    for (name, mut t) in STAGES.iter().zip(times) {
+    let totals: Vec<f64> = (0..files.len())
+        .map(|i| times.iter().map(|t| t[i]).sum())
+        .collect();
+    for (name, mut t) in STAGES
+        .iter()
+        .chain(["total"].iter())
+        .zip(times.into_iter().chain([totals]))
+    {
         if t.is_empty() {
             continue;
         }
