@@ -20,6 +20,10 @@ pub const LINE_CHARS: usize = 18;
 /// Shortest chain of components taken for a line (the rest may be broken or merged).
 const MIN_CHAIN: usize = 12;
 
+/// Blobs looked at, nearest along the line first, for each blob's successor: keeps a
+/// frame full of small dark specks (noise, texture) bounded in time.
+const MAX_SUCCESSOR_SCAN: usize = 256;
+
 /// Half side of the local-mean window, in frame pixels.
 const MEAN_RADIUS: usize = 12;
 
@@ -418,7 +422,7 @@ fn chains(mut blobs: Vec<Blob>) -> Vec<CellLine> {
             let hgt = last.height;
             let lo = centers.partition_point(|&c| c <= last.cu + 0.45 * hgt);
             let hi = centers.partition_point(|&c| c < last.cu + 2.6 * hgt);
-            (lo..hi).find(|&j| {
+            (lo..hi.min(lo + MAX_SUCCESSOR_SCAN)).find(|&j| {
                 let b = &blobs[j];
                 (b.cv - last.cv).abs() < 0.25 * hgt && (b.height - hgt).abs() < 0.2 * hgt
             })
