@@ -6,8 +6,8 @@
 //! gray image (bilinear), thresholded at a level fitted to the three finder patterns'
 //! own dark and light rings (so a shadow or gradient across the symbol does not matter),
 //! optionally after undoing some of the blur between neighbouring modules, and the grid
-//! is tried at small shifts in case the detector's corners are a fraction of a module
-//! off. Every attempt still has to pass the format-information BCH check and the
+//! is tried at small shifts and scales in case the detector's corners are a fraction of
+//! a module off. Every attempt still has to pass the format-information BCH check and the
 //! Reed–Solomon decoder, so a wrong grid gives no text rather than a wrong one.
 
 use rxing::Point;
@@ -16,10 +16,20 @@ use rxing::qrcode::cpp_port::decoder::Decode;
 
 use super::Gray;
 
-/// Grid shifts tried, in modules.
-const SHIFTS: [(f32, f32); 5] = [(0.0, 0.0), (0.2, 0.0), (-0.2, 0.0), (0.0, 0.2), (0.0, -0.2)];
-/// How much of the difference to the four neighbours is added back (0: none).
-const SHARPEN: [f32; 2] = [0.0, 0.6];
+/// Grid placements tried: shift right and down in modules, and scale about the centre
+/// (the detector's corners can be a third of a module or a few percent off).
+const PLACEMENTS: [(f32, f32, f32); 7] = [
+    (0.0, 0.0, 1.0),
+    (0.3, 0.0, 1.0),
+    (-0.3, 0.0, 1.0),
+    (0.0, 0.3, 1.0),
+    (0.0, -0.3, 1.0),
+    (0.0, 0.0, 1.03),
+    (0.0, 0.0, 0.97),
+];
+/// How much of the difference to the four neighbours is added back (0: none), most
+/// often useful first.
+const SHARPEN: [f32; 3] = [0.6, 0.0, 1.2];
 
 /// Reads the `dim`×`dim` symbol whose outer corners (top-left, top-right, bottom-left,
 /// bottom-right, in the detector's pixel convention) are `corners`, from `img`.
@@ -37,12 +47,13 @@ pub(super) fn read(img: Gray<'_>, corners: &[Point], dim: usize) -> Option<Strin
     let to_pixel = PerspectiveTransform::quadrilateralToQuadrilateral(modules, pixels).ok()?;
     let mut values = vec![0f32; dim * dim];
     let mut bits = BitMatrix::new(dim as u32, dim as u32).ok()?;
-    for (dx, dy) in SHIFTS {
+    let centre = dim as f32 / 2.0;
+    for (dx, dy, scale) in PLACEMENTS {
         for (r, row) in values.chunks_exact_mut(dim).enumerate() {
             for (c, v) in row.iter_mut().enumerate() {
                 let p = to_pixel.transform_point(Point {
-                    x: c as f32 + 0.5 + dx,
-                    y: r as f32 + 0.5 + dy,
+                    x: centre + (c as f32 + 0.5 - centre) * scale + dx,
+                    y: centre + (r as f32 + 0.5 - centre) * scale + dy,
                 });
                 *v = bilinear(img, p.x - 0.5, p.y - 0.5);
             }
