@@ -12,6 +12,9 @@ use crate::GrayFrame;
 /// Typical Sobel gradient magnitude (8-bit input) of an edge worth voting.
 const MIN_GRADIENT: i32 = 120;
 
+/// Coherence of a block of bars: all edges parallel, unlike characters and clutter.
+const BAR_COHERENCE: f32 = 0.8;
+
 /// Side of the square blocks whose structure tensor gives one local orientation.
 const BLOCK: usize = 16;
 
@@ -37,6 +40,8 @@ struct Block {
     angle: f32,
     /// Vote weight: gradient energy × coherence.
     weight: f64,
+    /// How parallel the block's gradients are, `0.5..=1.0` (1: all parallel).
+    coherence: f32,
 }
 
 impl Texture {
@@ -91,6 +96,7 @@ impl Texture {
                     cy: (by + BLOCK / 2) as f32,
                     angle,
                     weight: energy.sqrt() * coherence,
+                    coherence: coherence as f32,
                 });
             }
         }
@@ -160,7 +166,7 @@ impl Texture {
             .iter()
             .filter(|b| {
                 let off = (b.angle - along).rem_euclid(180.0);
-                off.min(180.0 - off) <= tolerance
+                b.coherence >= BAR_COHERENCE && off.min(180.0 - off) <= tolerance
             })
             .map(|b| {
                 // Inverse of rotate()'s mapping: the block centre's canvas row.
