@@ -1,7 +1,8 @@
 //! `vrs-scanner`: grayscale frame → vaccination ticket.
 //!
-//! * [`qr`] and [`codabar`] decode QR codes (model 2) and NW-7 barcodes with rxing;
-//!   [`rectify`] turns tilted frames upright first.
+//! * [`qr`] and [`codabar`] decode QR codes (model 2) and NW-7 barcodes with rxing,
+//!   [`ocr`] reads the 18-digit OCR-B line; [`rectify`] finds the ticket's rotation
+//!   and resamples scan lines along it.
 //! * [`observation`] runs the decoders on one frame.
 //! * [`policy`] is the acceptance policy (DESIGN.md): [`Reader`] is fed frames in
 //!   sequence and emits [`ScanEvent`]s.

@@ -1,11 +1,12 @@
-//! Turning a frame so that a ticket's edges run along the pixel axes.
+//! The ticket's rotation, and scan lines at that rotation.
 //!
-//! 1-D decoders scan pixel rows: an NW-7 barcode rotated by more than a few degrees is
-//! read by no row at all (the peers read none between ~10° and 80°). The ticket's print
-//! — bars, digits, QR modules, its own edges — is made of horizontal and vertical
-//! strokes, so the dominant gradient direction of the frame, taken modulo 90°, is the
-//! ticket's rotation. Rotating the frame back by that angle makes the bars upright or
-//! horizontal; decoders handle the remaining multiple of 90° themselves.
+//! 1-D decoders scan lines: an NW-7 barcode rotated by more than a few degrees is
+//! crossed completely by no pixel row (the peers read none between ~10° and 80°). The
+//! ticket's print — bars, digits, QR modules, its own edges — is made of horizontal and
+//! vertical strokes, so the dominant gradient direction of the frame, taken modulo 90°,
+//! is the ticket's rotation ([`Texture`]). Decoders then read along that angle: the
+//! NW-7 reader resamples only the lines it scans ([`rotate_rows`]), the OCR reader
+//! measures characters along the ticket's axes; neither turns the whole frame.
 
 use crate::GrayFrame;
 
@@ -201,16 +202,6 @@ pub fn dominant_angle(frame: &GrayFrame) -> Option<f32> {
 pub fn modulo_quarter(degrees: f32) -> f32 {
     let r = (degrees + 45.0).rem_euclid(90.0) - 45.0;
     if r <= -45.0 { r + 90.0 } else { r }
-}
-
-/// The frame turned back by `angle` (the ticket's rotation modulo 90°), or the frame
-/// itself when the angle is below a degree.
-pub fn upright(frame: &GrayFrame, angle: f32) -> std::borrow::Cow<'_, GrayFrame> {
-    if angle.is_finite() && angle.abs() >= 1.0 {
-        std::borrow::Cow::Owned(rotate(frame, -angle))
-    } else {
-        std::borrow::Cow::Borrowed(frame)
-    }
 }
 
 /// The frame rotated by `degrees` counter-clockwise (as seen on screen, y down) about its
