@@ -344,6 +344,30 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn frames_of_any_shape_are_handled() {
+        for (w, h) in [
+            (1, 1),
+            (1, 300),
+            (300, 1),
+            (39, 41),
+            (41, 7),
+            (2000, 3),
+            (63, 65),
+        ] {
+            let noise: Vec<u8> = (0..w * h)
+                .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+                .collect();
+            assert!(
+                decode_qr(&GrayFrame::new(w, h, noise).unwrap()).is_empty(),
+                "{w}x{h}"
+            );
+        }
+        // A symbol filling a narrow frame edge to edge, without a quiet zone.
+        let tight = qr_frame("121310160000012345", 2, 0);
+        let _ = decode_qr(&tight);
+    }
+
+    #[test]
     fn blank_and_noise_frames_give_nothing() {
         assert!(decode_qr(&GrayFrame::new(64, 48, vec![255; 64 * 48]).unwrap()).is_empty());
         let noise: Vec<u8> = (0..96u32 * 96)
