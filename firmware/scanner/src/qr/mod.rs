@@ -12,7 +12,11 @@
 //!    candidates were left over are cut out, doubled in size ([`resample`]) and looked at
 //!    again the same way. Small, blurred symbols (2–3 pixels a module) whose third finder
 //!    pattern the first look missed are read here. The regions are small and few, so a
-//!    frame without a ticket costs little more than the first look.
+//!    frame without a ticket costs little more than the first look. Once the first look
+//!    has read a symbol, a second one that only this look could read is not looked for.
+//!
+//! The work per frame is bounded however many finder-like shapes it holds (see the
+//! `MAX_*` limits here and in [`locate`]).
 
 mod binarize;
 mod grid;
