@@ -4,19 +4,19 @@
 //! QR symbol in the frame is returned, so that the policy can notice two tickets at once.
 //!
 //! 1. First look: the frame is binarised once with a local-average threshold
-//!    ([`binarize`], ZXing's hybrid rule built a word at a time) and searched for finder
+//!    (`binarize`, ZXing's hybrid rule built a word at a time) and searched for finder
 //!    patterns; rxing's port of the ZXing-C++ detector samples and decodes each triple
-//!    ([`locate`]). A triple whose binarised samples fail the error correction is read
-//!    again from the gray pixels ([`grid`]).
+//!    (`locate`). A triple whose binarised samples fail the error correction is read
+//!    again from the gray pixels (`grid`).
 //! 2. Second look, only when the first read nothing: the few regions where finder-pattern
-//!    candidates were left over are cut out, doubled in size ([`resample`]) and looked at
+//!    candidates were left over are cut out, doubled in size (`resample`) and looked at
 //!    again the same way. Small, blurred symbols (2–3 pixels a module) whose third finder
 //!    pattern the first look missed are read here. The regions are small and few, so a
 //!    frame without a ticket costs little more than the first look. Once the first look
 //!    has read a symbol, a second one that only this look could read is not looked for.
 //!
 //! The work per frame is bounded however many finder-like shapes it holds (see the
-//! `MAX_*` limits here and in [`locate`]).
+//! `MAX_*` limits here and in `locate`).
 
 mod binarize;
 mod grid;
