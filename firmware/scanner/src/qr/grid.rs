@@ -8,7 +8,11 @@
 //! optionally after undoing some of the blur between neighbouring modules, and the grid
 //! is tried at small shifts and scales in case the detector's corners are a fraction of
 //! a module off. Every attempt still has to pass the format-information BCH check and the
-//! Reed–Solomon decoder, so a wrong grid gives no text rather than a wrong one.
+//! Reed–Solomon decoder. The decoder corrects as many codeword errors as the code allows
+//! (it keeps no misdecode-protection margin), and a badly sampled grid can be
+//! "corrected" into another valid codeword: over many attempts per symbol that chance
+//! adds up. So a text is returned only when two samplings with different modules decode
+//! to it, and nothing when two decode to different texts.
 
 use rxing::Point;
 use rxing::common::{BitMatrix, PerspectiveTransform, Quadrilateral};
@@ -48,6 +52,7 @@ pub(super) fn read(img: Gray<'_>, corners: &[Point], dim: usize) -> Option<Strin
     let mut values = vec![0f32; dim * dim];
     let mut bits = BitMatrix::new(dim as u32, dim as u32).ok()?;
     let centre = dim as f32 / 2.0;
+    let mut agreement = Agreement::default();
     for (dx, dy, scale) in PLACEMENTS {
         for (r, row) in values.chunks_exact_mut(dim).enumerate() {
             for (c, v) in row.iter_mut().enumerate() {
@@ -74,11 +79,48 @@ pub(super) fn read(img: Gray<'_>, corners: &[Point], dim: usize) -> Option<Strin
             if let Ok(decoded) = Decode(&bits)
                 && decoded.isValid()
             {
-                return Some(decoded.text());
+                match agreement.offer(decoded.text(), &bits) {
+                    Verdict::Undecided => {}
+                    Verdict::Believed(text) => return Some(text),
+                    Verdict::Conflict => return None,
+                }
             }
         }
     }
     None
+}
+
+/// Believes a decoded text only when two samplings with different modules gave it.
+#[derive(Debug, Default)]
+struct Agreement {
+    /// The first text decoded, and the modules it was decoded from.
+    first: Option<(String, BitMatrix)>,
+}
+
+/// What [`Agreement::offer`] concluded.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Not enough evidence yet.
+    Undecided,
+    /// A second, different sampling decoded the same text.
+    Believed(String),
+    /// Two samplings decoded different texts: at least one is a miscorrection.
+    Conflict,
+}
+
+impl Agreement {
+    /// Takes the text one sampling (`bits`) decoded to.
+    fn offer(&mut self, text: String, bits: &BitMatrix) -> Verdict {
+        match &self.first {
+            None => {
+                self.first = Some((text, bits.clone()));
+                Verdict::Undecided
+            }
+            Some((first, _)) if *first != text => Verdict::Conflict,
+            Some((_, seen)) if seen == bits => Verdict::Undecided,
+            Some(_) => Verdict::Believed(text),
+        }
+    }
 }
 
 /// The gray value at continuous pixel-centre coordinates, interpolated bilinearly
@@ -191,6 +233,31 @@ mod tests {
         assert!(!Decode(sampled.getBits()).is_ok_and(|d| d.isValid()));
         let dim = sampled.getBits().width() as usize;
         assert_eq!(read(gray, sampled.getPoints(), dim).as_deref(), Some(TEXT));
+    }
+
+    #[test]
+    fn a_text_needs_two_different_samplings_and_no_contradiction() {
+        let mut a = BitMatrix::new(21, 21).unwrap();
+        a.set(3, 4);
+        let mut b = a.clone();
+        b.set(10, 10);
+        let mut agreement = Agreement::default();
+        assert_eq!(agreement.offer(TEXT.into(), &a), Verdict::Undecided);
+        assert_eq!(
+            agreement.offer(TEXT.into(), &a),
+            Verdict::Undecided,
+            "the same modules twice are one piece of evidence"
+        );
+        assert_eq!(
+            agreement.offer(TEXT.into(), &b),
+            Verdict::Believed(TEXT.into())
+        );
+        let mut agreement = Agreement::default();
+        agreement.offer(TEXT.into(), &a);
+        assert_eq!(
+            agreement.offer("121310160000012346".into(), &b),
+            Verdict::Conflict
+        );
     }
 
     #[test]
