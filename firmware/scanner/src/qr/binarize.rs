@@ -2,7 +2,7 @@
 //!
 //! The local-average rule is ZXing's `HybridBinarizer` (8×8 blocks, each thresholded at
 //! the mean black point of the 5×5 blocks around it, low-contrast blocks taken as
-//! background), written so that it builds the bit matrix 64 pixels at a time instead of
+//! background), written so that it builds the bit matrix a machine word (64 pixels) at a time instead of
 //! setting pixel after pixel: the same picture in a fraction of the time.
 
 use rxing::common::{BitArray, BitMatrix, GlobalHistogramBinarizer};
@@ -26,8 +26,8 @@ pub(super) fn local_average(img: Gray<'_>) -> Option<BitMatrix> {
     let mut matrix = BitMatrix::new(w as u32, h as u32).ok()?;
     let mut row_bits = BitArray::with_size(w);
     let mut row_threshold = vec![0u8; w];
-    // Whole 64-bit words: the pixel row padded with paper.
-    let mut dark = vec![0u8; w.div_ceil(64) * 64];
+    // Whole words of rxing's bit rows: the pixel row padded with paper.
+    let mut dark = vec![0u8; w.div_ceil(WORD) * WORD];
     let sub_h = h.div_ceil(BLOCK);
     for y in 0..h {
         // The last block row and column are anchored at the frame's edge and overlap the
@@ -56,16 +56,19 @@ pub(super) fn local_average(img: Gray<'_>) -> Option<BitMatrix> {
         for ((d, &p), &t) in dark.iter_mut().zip(row).zip(&row_threshold) {
             *d = u8::from(p <= t);
         }
-        for (i, bytes) in dark.chunks_exact(64).enumerate() {
-            row_bits.setBulk(i * 64, pack64(bytes));
+        for (i, bytes) in dark.chunks_exact(WORD).enumerate() {
+            row_bits.setBulk(i * WORD, pack(bytes));
         }
         matrix.setRow(y as u32, &row_bits);
     }
     Some(matrix)
 }
 
-/// Packs 64 bytes of 0 or 1 into a word, the first byte in the lowest bit.
-fn pack64(bytes: &[u8]) -> usize {
+/// Pixels per word of rxing's bit rows, which are `usize` words (32 on a 32-bit tablet).
+const WORD: usize = usize::BITS as usize;
+
+/// Packs [`WORD`] bytes of 0 or 1 into a word, the first byte in the lowest bit.
+fn pack(bytes: &[u8]) -> usize {
     let mut word = 0u64;
     for (i, eight) in bytes.chunks_exact(8).enumerate() {
         let v = u64::from_le_bytes(eight.try_into().unwrap_or_default());
@@ -180,6 +183,19 @@ mod tests {
             })
             .map(|v| v as u8)
             .collect()
+    }
+
+    #[test]
+    fn packing_puts_pixel_k_at_bit_k_for_any_word_size() {
+        for size in [32usize, 64] {
+            let bytes: Vec<u8> = (0..size)
+                .map(|k| u8::from(k % 3 == 0 || k == size - 1))
+                .collect();
+            let expected = (0..size)
+                .filter(|&k| bytes[k] == 1)
+                .fold(0u64, |w, k| w | 1 << k);
+            assert_eq!(pack(&bytes) as u64, expected, "{size} pixels");
+        }
     }
 
     #[test]
