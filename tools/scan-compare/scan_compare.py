@@ -63,6 +63,13 @@ def run_vrs_scan(scan, files, repeat=1):
     return results
 
 
+def check(ours, names):
+    """Stops when vrs-scan gave no line, or an error, for any of the files."""
+    missing = [n for n in names if n not in ours or "error" in ours[n]]
+    if missing:
+        sys.exit(f"vrs-scan failed on {missing[:5]}")
+
+
 def run_zxing(files, repeat=1):
     import zxingcpp
     from PIL import Image
@@ -179,9 +186,7 @@ def main():
         truths = [json.loads(l) for l in (out / "truth.jsonl").open()]
         files = [out / t["file"] for t in truths]
         ours = run_vrs_scan(args.scan, files)
-        missing = [t["file"] for t in truths if t["file"] not in ours or "error" in ours[t["file"]]]
-        if missing:
-            sys.exit(f"vrs-scan failed on {missing[:5]}")
+        check(ours, [t["file"] for t in truths])
         zx = run_zxing(files)
         rows, policy = evaluate(tier, truths, ours, zx)
         sym_rows += rows
@@ -192,6 +197,7 @@ def main():
         names = [json.loads(l)["file"] for l in (out / "truth.jsonl").open()]
         files = [out / n for n in names]
         ours = run_vrs_scan(args.scan, files, args.repeat)
+        check(ours, names)
         zx = run_zxing(files, args.repeat)
         speed_rows.append(timing(tier, names, ours, zx))
 

@@ -26,12 +26,8 @@ fn main() -> anyhow::Result<()> {
         let q = qr::decode_qr(&frame);
         lap(0);
         let texture = rectify::Texture::of(&frame);
-        let angle = q
-            .iter()
-            .find_map(|s| s.angle)
-            .map(rectify::modulo_quarter)
-            .or_else(|| texture.dominant_angle())
-            .unwrap_or(0.0);
+        let hint = q.iter().find_map(|s| s.angle);
+        let angle = rectify::ticket_angle(hint, || texture.dominant_angle());
         lap(1);
         let _ = codabar::decode_codabar_with(&frame, &texture, angle);
         lap(2);

@@ -1,4 +1,4 @@
-//! NW-7 (Codabar) reading with rxing, after rectification.
+//! NW-7 (Codabar) reading with rxing, along scan lines at the ticket's angle.
 //!
 //! Codabar has no check character, so a single scan line can produce a plausible wrong
 //! text from print that is not a barcode at all. A text is reported only when at least
@@ -24,7 +24,8 @@ use crate::rectify::{self, Texture};
 /// Scan lines that must decode the same text before it is believed.
 pub const MIN_AGREEING_ROWS: u32 = 2;
 
-/// Rotations below this (degrees) are left to the decoder: rows still cross the bars.
+/// Below this rotation (degrees) the scan lines are already nearly pixel rows, so the
+/// rows-and-columns fallback for a wrong angle estimate would read the same lines again.
 const NEGLIGIBLE_ROTATION: f32 = 4.0;
 
 /// Scan line spacing: as if 160 lines were spread evenly over the whole turned frame.
@@ -49,10 +50,7 @@ pub struct Nw7Symbol {
 /// another symbol revealed it; otherwise the frame's dominant edge direction is used.
 pub fn decode_codabar(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<Nw7Symbol> {
     let texture = Texture::of(frame);
-    let angle = angle_hint
-        .map(rectify::modulo_quarter)
-        .or_else(|| texture.dominant_angle())
-        .unwrap_or(0.0);
+    let angle = rectify::ticket_angle(angle_hint, || texture.dominant_angle());
     decode_codabar_with(frame, &texture, angle)
 }
 
@@ -73,6 +71,8 @@ pub fn decode_codabar_with(frame: &GrayFrame, texture: &Texture, angle: f32) -> 
 
 /// Scans lines along the ticket turned by `angle`, then across it if nothing agreed.
 fn scan_at(frame: &GrayFrame, texture: &Texture, angle: f32) -> Vec<Nw7Symbol> {
+    // Not `ReturnCodabarStartEnd`: rxing 0.9.3 then returns untranslated table offsets
+    // instead of characters. The start/stop letters carry nothing the ticket needs.
     let hints = DecodeHints::default().with(rxing::DecodeHintValue::PossibleFormats(
         [BarcodeFormat::CODABAR].into(),
     ));

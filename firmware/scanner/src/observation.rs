@@ -73,12 +73,8 @@ pub struct SeenSymbol {
 pub fn observe(frame: &GrayFrame) -> Observation {
     let qr = qr::decode_qr(frame);
     let texture = Texture::of(frame);
-    let angle = qr
-        .iter()
-        .find_map(|s| s.angle)
-        .map(rectify::modulo_quarter)
-        .or_else(|| texture.dominant_angle())
-        .unwrap_or(0.0);
+    let hint = qr.iter().find_map(|s| s.angle);
+    let angle = rectify::ticket_angle(hint, || texture.dominant_angle());
     let nw7 = codabar::decode_codabar_with(frame, &texture, angle);
     let ocr = ocr::read_lines(frame, Some(angle));
     Observation { qr, nw7, ocr }

@@ -198,6 +198,15 @@ pub fn dominant_angle(frame: &GrayFrame) -> Option<f32> {
     Texture::of(frame).dominant_angle()
 }
 
+/// The ticket's rotation modulo 90° to read along: the hint (the QR's angle, say) when
+/// it is a finite number, else what `estimate` finds in the frame, else 0.
+pub fn ticket_angle(hint: Option<f32>, estimate: impl FnOnce() -> Option<f32>) -> f32 {
+    hint.filter(|a| a.is_finite())
+        .map(modulo_quarter)
+        .or_else(estimate)
+        .unwrap_or(0.0)
+}
+
 /// An angle reduced modulo 90° into `(-45, 45]`.
 pub fn modulo_quarter(degrees: f32) -> f32 {
     let r = (degrees + 45.0).rem_euclid(90.0) - 45.0;
@@ -207,7 +216,8 @@ pub fn modulo_quarter(degrees: f32) -> f32 {
 /// The frame rotated by `degrees` counter-clockwise (as seen on screen, y down) about its
 /// centre, on a canvas large enough to hold all of it; uncovered corners are white.
 /// Bilinear interpolation.
-/// A non-finite angle leaves the frame as it is.
+/// A non-finite angle leaves the frame as it is. The readers never turn a whole frame
+/// (they use [`rotate_rows`]); this builds turned test frames.
 pub fn rotate(frame: &GrayFrame, degrees: f32) -> GrayFrame {
     let (_, out_h) = rotated_size(frame, degrees);
     let rows: Vec<u32> = (0..out_h).collect();
@@ -374,6 +384,48 @@ mod tests {
                     .collect();
                 let got: Vec<usize> = (lo..hi).collect();
                 assert_eq!(got, expected, "start {start} step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn turned_rows_match_an_independent_bilinear_reference() {
+        let (w, h) = (37usize, 23usize);
+        let px: Vec<u8> = (0..w * h).map(|i| ((i * 97) % 251) as u8).collect();
+        let f = GrayFrame::new(w as u32, h as u32, px.clone()).unwrap();
+        let at = |x: usize, y: usize| f64::from(px[y * w + x]);
+        for degrees in [30.0f32, -75.0, 90.0, 181.0] {
+            let (ow, oh) = rotated_size(&f, degrees);
+            let rows = [0, oh / 3, oh / 2, oh - 1];
+            let got = rotate_rows(&f, degrees, &rows).unwrap();
+            let (sin, cos) = f64::from(degrees).to_radians().sin_cos();
+            for (i, &oy) in rows.iter().enumerate() {
+                for ox in 0..ow {
+                    let dx = f64::from(ox) + 0.5 - f64::from(ow) / 2.0;
+                    let dy = f64::from(oy) + 0.5 - f64::from(oh) / 2.0;
+                    let sx = cos * dx - sin * dy + w as f64 / 2.0 - 0.5;
+                    let sy = sin * dx + cos * dy + h as f64 / 2.0 - 0.5;
+                    let (mx, my) = ((w - 1) as f64, (h - 1) as f64);
+                    let near_edge = [sx, sx - mx, sy, sy - my].iter().any(|d| d.abs() < 0.01);
+                    if near_edge {
+                        continue;
+                    }
+                    let expected = if sx < 0.0 || sy < 0.0 || sx > mx || sy > my {
+                        255.0
+                    } else {
+                        let (x0, y0) = (sx.floor() as usize, sy.floor() as usize);
+                        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+                        let (fx, fy) = (sx - sx.floor(), sy - sy.floor());
+                        let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
+                        let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
+                        top * (1.0 - fy) + bottom * fy
+                    };
+                    let value = f64::from(got.pixels()[i * ow as usize + ox as usize]);
+                    assert!(
+                        (value - expected).abs() <= 2.5,
+                        "{degrees}° ({ox}, {oy}): {value} vs {expected}"
+                    );
+                }
             }
         }
     }

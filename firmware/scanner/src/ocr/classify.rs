@@ -192,8 +192,3 @@ impl CharRead {
         }
     }
 }
-
-/// Classifies cell `k` of the line, upside down when `reversed`.
-pub fn classify(frame: &GrayFrame, line: &CellLine, k: f32, reversed: bool) -> CharRead {
-    CharRead::from_scores(&Patch::sample(frame, line, k).scores(reversed))
-}

@@ -64,8 +64,13 @@ impl OcrLine {
 /// probe cells reach [`MIN_LINE_SCORE`] neither way is no OCR line.
 const PROBE_CELLS: usize = 4;
 
-/// Mean correlation lead (over the cells read so far, at least [`PROBE_CELLS`]) beyond
-/// which the other way up is no longer read. On the test frames (168 lines with a
+/// Middle cells read both ways up before the way that trails may be given up: one
+/// smudged or glared cell moves the mean of 4 by about [`ORIENTATION_MARGIN`], the mean
+/// of 8 by half of it, and a line read the wrong way up must not be all that is left.
+const ORIENTATION_CELLS: usize = 8;
+
+/// Mean correlation lead (over the cells read so far, at least [`ORIENTATION_CELLS`])
+/// beyond which the other way up is no longer read. On the test frames (168 lines with a
 /// reading) a lead of 0.05 never dropped the way that won; this leaves room.
 const ORIENTATION_MARGIN: f32 = 0.08;
 
@@ -80,11 +85,7 @@ const MAX_LINES: usize = 8;
 /// dominant edge direction is used. The frame is not turned: lines are found along the
 /// ticket's axes and their cells sampled at the line's own angle.
 pub fn read_lines(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<OcrLine> {
-    let angle = angle_hint
-        .filter(|a| a.is_finite())
-        .map(rectify::modulo_quarter)
-        .or_else(|| rectify::dominant_angle(frame))
-        .unwrap_or(0.0);
+    let angle = rectify::ticket_angle(angle_hint, || rectify::dominant_angle(frame));
     let mut found: Vec<(f32, OcrLine)> = segment::find_lines(frame, angle)
         .iter()
         .filter(|line| plausible(line))
@@ -131,6 +132,9 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
         let (up, down) = (sums[0] / n, sums[1] / n);
         if n == PROBE_CELLS as f32 && up.max(down) < MIN_LINE_SCORE {
             return None; // no digits either way up: not an OCR line
+        }
+        if n < ORIENTATION_CELLS as f32 {
+            continue;
         }
         if up < down - ORIENTATION_MARGIN {
             alive[0] = false;

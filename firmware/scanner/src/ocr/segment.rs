@@ -26,6 +26,8 @@ const MAX_SUCCESSOR_SCAN: usize = 256;
 
 /// Half side of the local-mean window, in frame pixels.
 const MEAN_RADIUS: usize = 12;
+// The threshold products are computed in 16 bits: the window area times 25 must fit.
+const _: () = assert!((2 * MEAN_RADIUS + 1) * (2 * MEAN_RADIUS + 1) * 25 <= i16::MAX as usize);
 
 /// Frames with more pixels than this are binarised at half resolution.
 const HALVE_ABOVE: usize = 500_000;
