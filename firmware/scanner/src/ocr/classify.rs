@@ -15,6 +15,7 @@
 use super::segment::CellLine;
 use super::templates::{DIGITS, HEIGHT, WIDTH};
 use crate::GrayFrame;
+use crate::frame::bilinear;
 
 /// Template pixels of play around a cell in each direction.
 const MARGIN: usize = 2;
@@ -71,18 +72,6 @@ fn templates() -> &'static [Template; 20] {
             Template { rows, sum }
         })
     })
-}
-
-fn bilinear(px: &[u8], w: usize, h: usize, x: f32, y: f32) -> f32 {
-    let x = x.clamp(0.0, (w - 1) as f32);
-    let y = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x as usize, y as usize);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let p = |xx: usize, yy: usize| f32::from(px[yy * w + xx]);
-    let top = p(x0, y0) + (p(x1, y0) - p(x0, y0)) * fx;
-    let bottom = p(x0, y1) + (p(x1, y1) - p(x0, y1)) * fx;
-    top + (bottom - top) * fy
 }
 
 /// A cell resampled into the padded template grid: ink (255 − gray), upright as the

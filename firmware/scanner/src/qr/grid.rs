@@ -19,6 +19,7 @@ use rxing::common::{BitMatrix, PerspectiveTransform, Quadrilateral};
 use rxing::qrcode::cpp_port::decoder::Decode;
 
 use super::Gray;
+use crate::frame::bilinear;
 
 /// Grid placements tried: shift right and down in modules, and scale about the centre
 /// (the detector's corners can be a third of a module or a few percent off).
@@ -60,7 +61,7 @@ pub(super) fn read(img: Gray<'_>, corners: &[Point], dim: usize) -> Option<Strin
                     x: centre + (c as f32 + 0.5 - centre) * scale + dx,
                     y: centre + (r as f32 + 0.5 - centre) * scale + dy,
                 });
-                *v = bilinear(img, p.x - 0.5, p.y - 0.5);
+                *v = bilinear(img.pixels, img.width, img.height, p.x - 0.5, p.y - 0.5);
             }
         }
         for k in SHARPEN {
@@ -121,22 +122,6 @@ impl Agreement {
             Some(_) => Verdict::Believed(text),
         }
     }
-}
-
-/// The gray value at continuous pixel-centre coordinates, interpolated bilinearly
-/// (clamped at the border).
-fn bilinear(img: Gray<'_>, x: f32, y: f32) -> f32 {
-    let max_x = (img.width - 1) as f32;
-    let max_y = (img.height - 1) as f32;
-    let (x, y) = (x.clamp(0.0, max_x), y.clamp(0.0, max_y));
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let (x0, y0) = (x0 as usize, y0 as usize);
-    let (x1, y1) = ((x0 + 1).min(img.width - 1), (y0 + 1).min(img.height - 1));
-    let at = |x: usize, y: usize| f32::from(img.pixels[y * img.width + x]);
-    let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
-    let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
-    top * (1.0 - fy) + bottom * fy
 }
 
 /// Each module's value pushed away from the mean of its four neighbours by `k` times
