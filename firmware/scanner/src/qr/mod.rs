@@ -258,23 +258,30 @@ pub(crate) mod tests {
         GrayFrame::new(w, h, data).unwrap()
     }
 
+    /// Asserts that the frame holds exactly one QR symbol, `text`, turned by `degrees`
+    /// (within `tolerance`).
+    fn assert_reads(frame: &GrayFrame, text: &str, degrees: f32, tolerance: f32) {
+        let symbols = decode_qr(frame);
+        assert_eq!(symbols.len(), 1, "{symbols:?}");
+        assert_eq!(symbols[0].text, text);
+        let angle = symbols[0].angle.unwrap();
+        assert!((angle - degrees).abs() < tolerance, "{angle}");
+    }
+
     #[test]
     fn reads_a_ticket_qr() {
-        let symbols = decode_qr(&qr_frame("121310160000012345", 4, 16));
-        assert_eq!(symbols.len(), 1);
-        assert_eq!(symbols[0].text, "121310160000012345");
-        let angle = symbols[0].angle.unwrap();
-        assert!(angle.abs() < 2.0, "{angle}");
+        assert_reads(
+            &qr_frame("121310160000012345", 4, 16),
+            "121310160000012345",
+            0.0,
+            2.0,
+        );
     }
 
     #[test]
     fn reads_a_rotated_qr_and_its_angle() {
         let frame = crate::rectify::rotate(&qr_frame("110110020000000001", 4, 16), 30.0);
-        let symbols = decode_qr(&frame);
-        assert_eq!(symbols.len(), 1);
-        assert_eq!(symbols[0].text, "110110020000000001");
-        let angle = symbols[0].angle.unwrap();
-        assert!((angle - 30.0).abs() < 4.0, "{angle}");
+        assert_reads(&frame, "110110020000000001", 30.0, 4.0);
     }
 
     #[test]
@@ -290,11 +297,7 @@ pub(crate) mod tests {
         let (first, leftover) = first_look(gray);
         assert!(first.is_empty());
         assert!(!leftover.is_empty());
-        let symbols = decode_qr(&frame);
-        assert_eq!(symbols.len(), 1);
-        assert_eq!(symbols[0].text, "131010010000054321");
-        let angle = symbols[0].angle.unwrap();
-        assert!((angle - 20.0).abs() < 4.0, "{angle}");
+        assert_reads(&frame, "131010010000054321", 20.0, 4.0);
     }
 
     #[test]
