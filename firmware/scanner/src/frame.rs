@@ -44,6 +44,21 @@ impl std::fmt::Debug for GrayFrame {
 }
 
 impl GrayFrame {
+    /// The gray value at continuous pixel-centre coordinates, interpolated bilinearly
+    /// and clamped at the border.
+    pub(crate) fn bilinear(&self, x: f32, y: f32) -> f32 {
+        let (width, height) = (self.width as usize, self.height as usize);
+        let x = x.clamp(0.0, (width - 1) as f32);
+        let y = y.clamp(0.0, (height - 1) as f32);
+        let (x0, y0) = (x as usize, y as usize);
+        let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
+        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let p = |x: usize, y: usize| f32::from(self.data[y * width + x]);
+        let top = p(x0, y0) + (p(x1, y0) - p(x0, y0)) * fx;
+        let bottom = p(x0, y1) + (p(x1, y1) - p(x0, y1)) * fx;
+        top + (bottom - top) * fy
+    }
+
     /// Wraps packed pixels; `data.len()` must be `width * height`.
     pub fn new(width: u32, height: u32, data: Vec<u8>) -> Result<Self, FrameError> {
         let needed = pixel_count(width, height)?;
@@ -117,20 +132,6 @@ impl GrayFrame {
     }
 }
 
-/// The gray value of 8-bit `pixels` (`width`×`height`, packed rows) at continuous
-/// pixel-centre coordinates, interpolated bilinearly and clamped at the border.
-pub(crate) fn bilinear(pixels: &[u8], width: usize, height: usize, x: f32, y: f32) -> f32 {
-    let x = x.clamp(0.0, (width - 1) as f32);
-    let y = y.clamp(0.0, (height - 1) as f32);
-    let (x0, y0) = (x as usize, y as usize);
-    let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let p = |x: usize, y: usize| f32::from(pixels[y * width + x]);
-    let top = p(x0, y0) + (p(x1, y0) - p(x0, y0)) * fx;
-    let bottom = p(x0, y1) + (p(x1, y1) - p(x0, y1)) * fx;
-    top + (bottom - top) * fy
-}
-
 fn pixel_count(width: u32, height: u32) -> Result<usize, FrameError> {
     (width as usize)
         .checked_mul(height as usize)
@@ -146,17 +147,14 @@ mod tests {
     fn bilinear_interpolates_between_pixel_centres_and_clamps() {
         // 0 10
         // 20 30
-        let px = [0u8, 10, 20, 30];
-        assert_eq!(bilinear(&px, 2, 2, 0.0, 0.0), 0.0);
-        assert_eq!(bilinear(&px, 2, 2, 1.0, 1.0), 30.0);
-        assert_eq!(bilinear(&px, 2, 2, 0.5, 0.0), 5.0);
-        assert_eq!(bilinear(&px, 2, 2, 0.5, 0.5), 15.0);
-        assert_eq!(
-            bilinear(&px, 2, 2, -4.0, 9.0),
-            20.0,
-            "clamped to the corner"
-        );
-        assert_eq!(bilinear(&[7], 1, 1, 3.0, -2.0), 7.0);
+        let f = GrayFrame::new(2, 2, vec![0, 10, 20, 30]).unwrap();
+        assert_eq!(f.bilinear(0.0, 0.0), 0.0);
+        assert_eq!(f.bilinear(1.0, 1.0), 30.0);
+        assert_eq!(f.bilinear(0.5, 0.0), 5.0);
+        assert_eq!(f.bilinear(0.5, 0.5), 15.0);
+        assert_eq!(f.bilinear(-4.0, 9.0), 20.0, "clamped to the corner");
+        let one = GrayFrame::new(1, 1, vec![7]).unwrap();
+        assert_eq!(one.bilinear(3.0, -2.0), 7.0);
     }
 
     #[test]

@@ -15,7 +15,6 @@
 use super::segment::CellLine;
 use super::templates::{DIGITS, HEIGHT, WIDTH};
 use crate::GrayFrame;
-use crate::frame::bilinear;
 
 /// Template pixels of play around a cell in each direction.
 const MARGIN: usize = 2;
@@ -83,8 +82,6 @@ pub struct Patch {
 impl Patch {
     /// Samples cell `k` of the line.
     pub fn sample(frame: &GrayFrame, line: &CellLine, k: f32) -> Self {
-        let (w, h) = (frame.width() as usize, frame.height() as usize);
-        let px = frame.pixels();
         let (cx, cy) = line.center(k);
         let u = line.along(k);
         let v = line.down(k);
@@ -96,7 +93,7 @@ impl Patch {
                 let a = (tx as f32 + 0.5 - PW as f32 / 2.0) * scale;
                 let x = cx + u.0 * a + v.0 * b;
                 let y = cy + u.1 * a + v.1 * b;
-                *o = (255.0 - bilinear(px, w, h, x, y)).round() as i16;
+                *o = (255.0 - frame.bilinear(x, y)).round() as i16;
             }
         }
         Self { rows }

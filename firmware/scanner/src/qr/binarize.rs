@@ -8,7 +8,7 @@
 use rxing::common::{BitArray, BitMatrix, GlobalHistogramBinarizer};
 use rxing::{Binarizer, Luma8Source};
 
-use super::Gray;
+use crate::GrayFrame;
 
 const BLOCK: usize = 8;
 /// A block whose pixels span no more than this is taken as flat (all paper or all ink).
@@ -16,8 +16,8 @@ const MIN_DYNAMIC_RANGE: u8 = 24;
 
 /// Thresholds each pixel at the local average of its 40×40 neighbourhood. Images
 /// smaller than 5×5 blocks get one global threshold instead.
-pub(super) fn local_average(img: Gray<'_>) -> Option<BitMatrix> {
-    let (w, h) = (img.width, img.height);
+pub(super) fn local_average(img: &GrayFrame) -> Option<BitMatrix> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
     if w < BLOCK * 5 || h < BLOCK * 5 {
         return global_histogram(img);
     }
@@ -51,7 +51,7 @@ pub(super) fn local_average(img: Gray<'_>) -> Option<BitMatrix> {
                 *t = limit;
             }
         }
-        let row = &img.pixels[y * w..][..w];
+        let row = &img.pixels()[y * w..][..w];
         // `<=` keeps pure black pixels black even where the threshold is 0.
         for ((d, &p), &t) in dark.iter_mut().zip(row).zip(&row_threshold) {
             *d = u8::from(p <= t);
@@ -79,8 +79,8 @@ fn pack(bytes: &[u8]) -> usize {
 }
 
 /// One threshold per 8×8 block: the mean of the 5×5 neighbouring blocks' black points.
-fn block_thresholds(img: Gray<'_>) -> Vec<u8> {
-    let (w, h) = (img.width, img.height);
+fn block_thresholds(img: &GrayFrame) -> Vec<u8> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
     let (sub_w, sub_h) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
     let mut black = vec![0u32; sub_w * sub_h];
     // Per pixel column over the block row's 8 pixel rows, then per block.
@@ -95,7 +95,7 @@ fn block_thresholds(img: Gray<'_>) -> Vec<u8> {
         col_min.fill(u8::MAX);
         col_max.fill(0);
         for y in y0..y0 + BLOCK {
-            let row = &img.pixels[y * w..][..w];
+            let row = &img.pixels()[y * w..][..w];
             for (((s, lo), hi), &p) in col_sum
                 .iter_mut()
                 .zip(&mut col_min)
@@ -150,9 +150,8 @@ fn block_thresholds(img: Gray<'_>) -> Vec<u8> {
 
 /// One threshold for the whole image, from its luminance histogram (ZXing's
 /// `GlobalHistogramBinarizer`).
-fn global_histogram(img: Gray<'_>) -> Option<BitMatrix> {
-    let source =
-        Luma8Source::new_with_slice(img.pixels, img.width as u32, img.height as u32).ok()?;
+fn global_histogram(img: &GrayFrame) -> Option<BitMatrix> {
+    let source = Luma8Source::new_with_slice(img.pixels(), img.width(), img.height()).ok()?;
     GlobalHistogramBinarizer::new(source)
         .get_black_matrix()
         .ok()
@@ -203,12 +202,8 @@ mod tests {
         // Sizes that are and are not whole blocks, so the overlapping edge blocks count.
         for (width, height) in [(64, 48), (101, 77), (333, 250), (40, 41)] {
             let pixels = scene(width, height);
-            let img = Gray {
-                width,
-                height,
-                pixels: &pixels,
-            };
-            let ours = local_average(img).unwrap();
+            let img = GrayFrame::new(width as u32, height as u32, pixels.clone()).unwrap();
+            let ours = local_average(&img).unwrap();
             let source = Luma8Source::new_with_slice(&pixels, width as u32, height as u32).unwrap();
             let theirs = HybridBinarizer::new(source)
                 .get_black_matrix()
@@ -222,12 +217,7 @@ mod tests {
     fn tiny_images_get_a_global_threshold() {
         let mut pixels = vec![220u8; 30 * 20];
         pixels[..300].fill(20);
-        let m = local_average(Gray {
-            width: 30,
-            height: 20,
-            pixels: &pixels,
-        })
-        .unwrap();
+        let m = local_average(&GrayFrame::new(30, 20, pixels).unwrap()).unwrap();
         assert!(m.get(5, 2) && !m.get(5, 15));
     }
 }

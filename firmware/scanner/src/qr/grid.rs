@@ -18,8 +18,7 @@ use rxing::Point;
 use rxing::common::{BitMatrix, PerspectiveTransform, Quadrilateral};
 use rxing::qrcode::cpp_port::decoder::Decode;
 
-use super::Gray;
-use crate::frame::bilinear;
+use crate::GrayFrame;
 
 /// Grid placements tried: shift right and down in modules, and scale about the centre
 /// (the detector's corners can be a third of a module or a few percent off).
@@ -38,7 +37,7 @@ const SHARPEN: [f32; 3] = [0.6, 0.0, 1.2];
 
 /// Reads the `dim`×`dim` symbol whose outer corners (top-left, top-right, bottom-left,
 /// bottom-right, in the detector's pixel convention) are `corners`, from `img`.
-pub(super) fn read(img: Gray<'_>, corners: &[Point], dim: usize) -> Option<String> {
+pub(super) fn read(img: &GrayFrame, corners: &[Point], dim: usize) -> Option<String> {
     let [tl, tr, bl, br] = corners else {
         return None;
     };
@@ -61,7 +60,7 @@ pub(super) fn read(img: Gray<'_>, corners: &[Point], dim: usize) -> Option<Strin
                     x: centre + (c as f32 + 0.5 - centre) * scale + dx,
                     y: centre + (r as f32 + 0.5 - centre) * scale + dy,
                 });
-                *v = bilinear(img.pixels, img.width, img.height, p.x - 0.5, p.y - 0.5);
+                *v = img.bilinear(p.x - 0.5, p.y - 0.5);
             }
         }
         for k in SHARPEN {
@@ -203,12 +202,7 @@ mod tests {
     fn reads_a_blurred_symbol_whose_binarised_samples_fail() {
         // 2.2 pixels a module, defocused by σ = 1 pixel.
         let frame = camera_qr(TEXT, 2.2, 0.0, 1.0);
-        let gray = Gray {
-            width: frame.width() as usize,
-            height: frame.height() as usize,
-            pixels: frame.pixels(),
-        };
-        let matrix = binarize::local_average(gray).unwrap();
+        let matrix = binarize::local_average(&frame).unwrap();
         let mut patterns = FindFinderPatterns(&matrix, false, 0);
         let sets = GenerateFinderPatternSets(&mut patterns);
         let sampled = sets
@@ -217,7 +211,10 @@ mod tests {
             .unwrap();
         assert!(!Decode(sampled.getBits()).is_ok_and(|d| d.isValid()));
         let dim = sampled.getBits().width() as usize;
-        assert_eq!(read(gray, sampled.getPoints(), dim).as_deref(), Some(TEXT));
+        assert_eq!(
+            read(&frame, sampled.getPoints(), dim).as_deref(),
+            Some(TEXT)
+        );
     }
 
     #[test]
@@ -250,20 +247,16 @@ mod tests {
         let noise: Vec<u8> = (0..200u32 * 200)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
             .collect();
-        let gray = Gray {
-            width: 200,
-            height: 200,
-            pixels: &noise,
-        };
+        let gray = GrayFrame::new(200, 200, noise).unwrap();
         let corners = [
             Point { x: 20.0, y: 20.0 },
             Point { x: 120.0, y: 25.0 },
             Point { x: 15.0, y: 120.0 },
             Point { x: 118.0, y: 122.0 },
         ];
-        assert_eq!(read(gray, &corners, 21), None);
-        assert_eq!(read(gray, &corners, 25), None);
-        assert_eq!(read(gray, &corners, 7), None);
-        assert_eq!(read(gray, &corners[..3], 21), None);
+        assert_eq!(read(&gray, &corners, 21), None);
+        assert_eq!(read(&gray, &corners, 25), None);
+        assert_eq!(read(&gray, &corners, 7), None);
+        assert_eq!(read(&gray, &corners[..3], 21), None);
     }
 }

@@ -1,7 +1,8 @@
 //! Finder patterns → sampled grid → decoded text, on one bit matrix (rxing's port of the
 //! ZXing-C++ QR detector and decoder, QR model 2 only).
 
-use super::{Gray, grid};
+use super::grid;
+use crate::GrayFrame;
 use rxing::Point;
 use rxing::common::BitMatrix;
 use rxing::common::DetectorRXingResult;
@@ -41,7 +42,7 @@ pub(super) struct Look {
 
 /// Decodes every symbol that three of `patterns` frame.
 pub(super) fn decode(
-    gray: Gray<'_>,
+    gray: &GrayFrame,
     matrix: &BitMatrix,
     mut patterns: Vec<ConcentricPattern>,
 ) -> Look {

@@ -38,31 +38,18 @@ pub struct QrSymbol {
     pub angle: Option<f32>,
 }
 
-/// A borrowed 8-bit gray image, rows packed.
-#[derive(Clone, Copy)]
-struct Gray<'a> {
-    width: usize,
-    height: usize,
-    pixels: &'a [u8],
-}
-
 /// Decodes every QR code (model 2) in the frame.
 pub fn decode_qr(frame: &GrayFrame) -> Vec<QrSymbol> {
-    let full = Gray {
-        width: frame.width() as usize,
-        height: frame.height() as usize,
-        pixels: frame.pixels(),
-    };
-    let (mut symbols, leftover) = first_look(full);
+    let (mut symbols, leftover) = first_look(frame);
     if symbols.is_empty() {
-        second_look(full, &leftover, &mut symbols);
+        second_look(frame, &leftover, &mut symbols);
     }
     symbols
 }
 
 /// The whole frame at full size: the symbols read, and the finder-pattern candidates
 /// that are no part of them.
-fn first_look(full: Gray<'_>) -> (Vec<QrSymbol>, Vec<ConcentricPattern>) {
+fn first_look(full: &GrayFrame) -> (Vec<QrSymbol>, Vec<ConcentricPattern>) {
     let mut symbols = Vec::new();
     let Some(matrix) = binarize::local_average(full) else {
         return (symbols, Vec::new());
@@ -76,13 +63,16 @@ fn first_look(full: Gray<'_>) -> (Vec<QrSymbol>, Vec<ConcentricPattern>) {
 
 /// Twice the size, around groups of finder-pattern candidates: a small blurred symbol
 /// whose third finder pattern the first look missed, or whose modules it mis-sampled.
-fn second_look(full: Gray<'_>, patterns: &[ConcentricPattern], symbols: &mut Vec<QrSymbol>) {
-    for roi in regions(patterns, full.width, full.height) {
-        let big = resample::double(full, roi.x0, roi.y0, roi.width, roi.height);
-        let Some(matrix) = binarize::local_average(big.view()) else {
+fn second_look(full: &GrayFrame, patterns: &[ConcentricPattern], symbols: &mut Vec<QrSymbol>) {
+    let (width, height) = (full.width() as usize, full.height() as usize);
+    for roi in regions(patterns, width, height) {
+        let Some(big) = resample::double(full, roi.x0, roi.y0, roi.width, roi.height) else {
             continue;
         };
-        let look = locate::decode(big.view(), &matrix, locate::finder_patterns(&matrix, true));
+        let Some(matrix) = binarize::local_average(&big) else {
+            continue;
+        };
+        let look = locate::decode(&big, &matrix, locate::finder_patterns(&matrix, true));
         for found in look.found {
             add(symbols, found, 2.0, (roi.x0 as f32, roi.y0 as f32));
         }
@@ -289,12 +279,7 @@ pub(crate) mod tests {
         // 1.8 pixels a module, turned 20°, defocused by σ = 0.8 pixel: the first look
         // misses a finder pattern.
         let frame = camera_qr("131010010000054321", 1.8, 20.0, 0.8);
-        let gray = Gray {
-            width: frame.width() as usize,
-            height: frame.height() as usize,
-            pixels: frame.pixels(),
-        };
-        let (first, leftover) = first_look(gray);
+        let (first, leftover) = first_look(&frame);
         assert!(first.is_empty());
         assert!(!leftover.is_empty());
         assert_reads(&frame, "131010010000054321", 20.0, 4.0);

@@ -1,33 +1,24 @@
 //! Resampled copies of the frame for the detector's second looks.
 
-use super::Gray;
-
-/// An owned gray image.
-pub(super) struct Image {
-    pub width: usize,
-    pub height: usize,
-    pub pixels: Vec<u8>,
-}
-
-impl Image {
-    pub(super) fn view(&self) -> Gray<'_> {
-        Gray {
-            width: self.width,
-            height: self.height,
-            pixels: &self.pixels,
-        }
-    }
-}
+use crate::GrayFrame;
 
 /// The rectangle `x0..x0 + w`, `y0..y0 + h` of `img` at twice the size, interpolated
 /// bilinearly (pixel centres kept: output pixel `i` samples input `x0 + (i - 0.5) / 2`).
-pub(super) fn double(img: Gray<'_>, x0: usize, y0: usize, w: usize, h: usize) -> Image {
+pub(super) fn double(
+    img: &GrayFrame,
+    x0: usize,
+    y0: usize,
+    w: usize,
+    h: usize,
+) -> Option<GrayFrame> {
     let (width, height) = (2 * w, 2 * h);
+    let (src_w, src_h) = (img.width() as usize, img.height() as usize);
+    let src_px = img.pixels();
     let mut pixels = vec![0u8; width * height];
     let src = |x: isize, y: isize| -> u16 {
-        let x = x.clamp(0, img.width as isize - 1) as usize;
-        let y = y.clamp(0, img.height as isize - 1) as usize;
-        u16::from(img.pixels[y * img.width + x])
+        let x = x.clamp(0, src_w as isize - 1) as usize;
+        let y = y.clamp(0, src_h as isize - 1) as usize;
+        u16::from(src_px[y * src_w + x])
     };
     for oy in 0..height {
         // Output row 2k samples between input rows k-1 and k (weights 1/4, 3/4), row
@@ -45,11 +36,7 @@ pub(super) fn double(img: Gray<'_>, x0: usize, y0: usize, w: usize, h: usize) ->
             *o = ((v + 8) / 16) as u8;
         }
     }
-    Image {
-        width,
-        height,
-        pixels,
-    }
+    GrayFrame::new(width as u32, height as u32, pixels).ok()
 }
 
 #[cfg(test)]
@@ -60,17 +47,13 @@ mod tests {
     fn doubling_keeps_geometry_and_interpolates() {
         // A horizontal ramp: pixel x has value 10·x.
         let pixels: Vec<u8> = (0..6 * 4).map(|i| (i % 6 * 10) as u8).collect();
-        let img = Gray {
-            width: 6,
-            height: 4,
-            pixels: &pixels,
-        };
-        let big = double(img, 1, 1, 4, 2);
-        assert_eq!((big.width, big.height), (8, 4));
+        let img = GrayFrame::new(6, 4, pixels).unwrap();
+        let big = double(&img, 1, 1, 4, 2).unwrap();
+        assert_eq!((big.width(), big.height()), (8, 4));
         // Output pixel i samples input x = 1 + (i - 0.5) / 2: 0.75, 1.25, 1.75, ...
-        let row: Vec<u8> = big.pixels[..8].to_vec();
+        let row: Vec<u8> = big.pixels()[..8].to_vec();
         assert_eq!(row, vec![8, 13, 18, 23, 28, 33, 38, 43]);
         // Rows do not change a horizontal ramp.
-        assert!(big.pixels.chunks(8).all(|r| r == row.as_slice()));
+        assert!(big.pixels().chunks(8).all(|r| r == row.as_slice()));
     }
 }
