@@ -3,10 +3,12 @@
 use std::process::Command;
 use std::time::Duration;
 
-use vrs_modem_sim::{SimConfig, Simulator};
+use vrs_modem_sim::{SimConfig, SimHandle, Simulator};
 
-#[test]
-fn prints_the_status_as_json() {
+/// Runs `vrs-modem` with `args` against a simulator that is booted and registered at
+/// once; the simulator (for its command log) and the tool's stdout, after asserting
+/// that the tool succeeded.
+fn run_on_ready_modem(args: &[&str]) -> (SimHandle, Vec<u8>) {
     let sim = Simulator::start(SimConfig {
         boot_time: Duration::ZERO,
         register_delay: Duration::ZERO,
@@ -15,7 +17,7 @@ fn prints_the_status_as_json() {
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_vrs-modem"))
         .arg(sim.path())
-        .args(["--timeout", "30"])
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -23,7 +25,13 @@ fn prints_the_status_as_json() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap();
+    (sim, out.stdout)
+}
+
+#[test]
+fn prints_the_status_as_json() {
+    let (sim, stdout) = run_on_ready_modem(&["--timeout", "30"]);
+    let text = String::from_utf8(stdout).unwrap();
     assert_eq!(
         text.lines().count(),
         1,
@@ -54,23 +62,8 @@ fn prints_the_status_as_json() {
 
 #[test]
 fn with_apn_brings_the_data_call_up() {
-    let sim = Simulator::start(SimConfig {
-        boot_time: Duration::ZERO,
-        register_delay: Duration::ZERO,
-        ..SimConfig::default()
-    })
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vrs-modem"))
-        .arg(sim.path())
-        .args(["--apn", "vrs.example.jp", "--timeout", "30"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (sim, stdout) = run_on_ready_modem(&["--apn", "vrs.example.jp", "--timeout", "30"]);
+    let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(v["data"]["state"], "connected");
     assert!(
         sim.commands()
