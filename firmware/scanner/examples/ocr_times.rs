@@ -9,7 +9,8 @@
 //! beside the files, the reads are scored against it: read rate over the frames whose
 //! OCR line is visible, misreads (any line that differs from the truth), confident
 //! misreads (a differing line whose every character reaches 0.8) and phantom lines on
-//! ticket-free frames. `OCR_REPEAT=n` times each call n times and keeps the fastest
+//! ticket-free frames, and how often a candidate line lies on the printed one (from
+//! the ticket quad). `OCR_REPEAT=n` times each call n times and keeps the fastest
 //! (steadier numbers on a shared machine).
 
 use std::collections::HashMap;
@@ -27,6 +28,64 @@ struct Truth {
     digits: Option<String>,
     /// Whether the OCR line is visible (not covered).
     ocr_visible: bool,
+    /// The ticket's corners on screen (top left, top right, bottom right, bottom left
+    /// as printed), when a ticket is in the frame.
+    quad: Option<[(f32, f32); 4]>,
+}
+
+/// Nominal ticket height used to place the OCR line inside the quad (33–35 mm).
+const TICKET_H_MM: f32 = 34.0;
+/// Ticket width in mm.
+const TICKET_W_MM: f32 = 63.0;
+
+impl Truth {
+    /// Screen position of the centre of OCR cell `k`: the ticket plane mapped onto
+    /// the quad by the homography through its corners (tilted tickets are far from
+    /// parallelograms).
+    fn cell(&self, k: f32) -> Option<(f32, f32)> {
+        let q = self.quad?;
+        let corners = [
+            (0.0, 0.0),
+            (TICKET_W_MM, 0.0),
+            (TICKET_W_MM, TICKET_H_MM),
+            (0.0, TICKET_H_MM),
+        ];
+        let h = homography(&corners, &q)?;
+        let (x, y) = (3.0 + 1.27 + 2.54 * k, 16.45);
+        let w = h[6] * x + h[7] * y + 1.0;
+        Some((
+            (h[0] * x + h[1] * y + h[2]) / w,
+            (h[3] * x + h[4] * y + h[5]) / w,
+        ))
+    }
+
+    /// The ticket's angle modulo 90° (degrees counter-clockwise on screen).
+    fn angle(&self) -> Option<f32> {
+        let q = self.quad?;
+        let degrees = (q[0].1 - q[1].1).atan2(q[1].0 - q[0].0).to_degrees();
+        Some(rectify::modulo_quarter(degrees))
+    }
+
+    /// Whether a candidate line runs along the printed OCR line, at its pitch.
+    fn located(&self, line: &ocr::segment::CellLine) -> bool {
+        let (Some(a), Some(b)) = (self.cell(0.0), self.cell(17.0)) else {
+            return false;
+        };
+        let pitch = (b.0 - a.0).hypot(b.1 - a.1) / 17.0;
+        let mid = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+        let step2 = line.step.0 * line.step.0 + line.step.1 * line.step.1;
+        if step2 <= 0.0 {
+            return false;
+        }
+        let t =
+            ((mid.0 - line.origin.0) * line.step.0 + (mid.1 - line.origin.1) * line.step.1) / step2;
+        let c = line.center(t);
+        let ratio = step2.sqrt() / pitch;
+        (c.0 - mid.0).hypot(c.1 - mid.1) < 0.5 * pitch
+            && (0.8..1.25).contains(&ratio)
+            && t > -3.0
+            && t < line.cells as f32 + 2.0
+    }
 }
 
 fn load_truth(dir: &Path, cache: &mut HashMap<String, Truth>) -> anyhow::Result<()> {
@@ -40,6 +99,13 @@ fn load_truth(dir: &Path, cache: &mut HashMap<String, Truth>) -> anyhow::Result<
             continue;
         };
         let digits = v["truth"].as_str().map(str::to_owned);
+        let quad = v["quad"].as_array().and_then(|q| {
+            let pts: Vec<(f32, f32)> = q
+                .iter()
+                .filter_map(|p| Some((p[0].as_f64()? as f32, p[1].as_f64()? as f32)))
+                .collect();
+            <[(f32, f32); 4]>::try_from(pts).ok()
+        });
         let ocr_visible = v["symbols"]
             .as_array()
             .is_some_and(|s| s.iter().any(|x| x.as_str() == Some("ocr")));
@@ -48,10 +114,37 @@ fn load_truth(dir: &Path, cache: &mut HashMap<String, Truth>) -> anyhow::Result<
             Truth {
                 digits,
                 ocr_visible,
+                quad,
             },
         );
     }
     Ok(())
+}
+
+/// The homography `h` (h₈ = 1) taking each `from` point to the `to` point.
+fn homography(from: &[(f32, f32); 4], to: &[(f32, f32); 4]) -> Option<[f32; 8]> {
+    let mut m = [[0f64; 9]; 8];
+    for (i, (&(x, y), &(u, v))) in from.iter().zip(to).enumerate() {
+        let (x, y, u, v) = (f64::from(x), f64::from(y), f64::from(u), f64::from(v));
+        m[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+        m[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+    }
+    for c in 0..8 {
+        let p = (c..8).max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs()))?;
+        if m[p][c].abs() < 1e-12 {
+            return None;
+        }
+        m.swap(c, p);
+        for r in 0..8 {
+            if r != c {
+                let f = m[r][c] / m[c][c];
+                for k in c..9 {
+                    m[r][k] -= f * m[c][k];
+                }
+            }
+        }
+    }
+    Some(std::array::from_fn(|i| (m[i][8] / m[i][i]) as f32))
 }
 
 /// Median, p95 and maximum of the samples, in milliseconds.
@@ -102,12 +195,24 @@ fn main() -> anyhow::Result<()> {
     let mut lines = 0usize;
     let (mut seen, mut read, mut wrong, mut sure_wrong, mut phantom, mut empty) =
         (0, 0, 0, 0, 0, 0);
+    let (mut located, mut sure_right) = (0, 0);
+    // The highest lowest-confidence of any wrong line: how close a misread came to
+    // the bar.
+    let mut closest = 0f32;
     for file in &files {
         let img = image::open(file)?.into_luma8();
         let (w, h) = img.dimensions();
         let frame = GrayFrame::new(w, h, img.into_raw())?;
         let angle = rectify::dominant_angle(&frame).unwrap_or(0.0);
+        // Candidates at the hinted angle and at the angles the frame's rows of
+        // characters run at (what `read_lines` looks at when the first are not read).
         let (found, find) = fastest(repeat, || ocr::segment::find_lines(&frame, angle));
+        let ink = ocr::segment::Ink::of(&frame);
+        let others = ink.text_angles(angle, 2);
+        let found: Vec<_> = found
+            .into_iter()
+            .chain(others.iter().flat_map(|&a| ink.lines(a)))
+            .collect();
         t_find.push(find);
         lines += found.len();
         let (result, total) = fastest(repeat, || ocr::read_lines(&frame, Some(angle)));
@@ -134,11 +239,21 @@ fn main() -> anyhow::Result<()> {
                 seen += 1;
                 let hit = result.iter().any(|l| &l.digits == digits);
                 read += usize::from(hit);
+                let found_it = found.iter().any(|l| truth.located(l));
+                located += usize::from(found_it);
+                sure_right += usize::from(
+                    result
+                        .iter()
+                        .any(|l| &l.digits == digits && l.min_confidence() >= BAR),
+                );
                 wrong += usize::from(result.iter().any(|l| &l.digits != digits));
                 let sure = result
                     .iter()
                     .any(|l| &l.digits != digits && l.min_confidence() >= BAR);
                 sure_wrong += usize::from(sure);
+                for l in result.iter().filter(|l| &l.digits != digits) {
+                    closest = closest.max(l.min_confidence());
+                }
                 if sure {
                     eprintln!("CONFIDENT MISREAD {file}: {result:?}");
                 }
@@ -147,8 +262,15 @@ fn main() -> anyhow::Result<()> {
                         eprintln!("    {l:?}");
                     }
                     eprintln!(
-                        "{} {file} angle {angle:.1}: {:?}",
-                        if hit { "ok  " } else { "miss" },
+                        "{} {file} angle {angle:.1} (true {:.1}, others {others:.1?}): {:?}",
+                        if hit {
+                            "ok  "
+                        } else if found_it {
+                            "miss"
+                        } else {
+                            "lost"
+                        },
+                        truth.angle().unwrap_or(f32::NAN),
                         result
                             .iter()
                             .map(|l| (
@@ -176,9 +298,11 @@ fn main() -> anyhow::Result<()> {
     println!("{}", summary("  classify (rest)", &mut t_classify));
     if seen + empty > 0 {
         println!(
-            "read {read}/{seen} ({:.1}%), misreads {wrong}, confident misreads {sure_wrong}, phantom {phantom}/{empty}",
+            "read {read}/{seen} ({:.1}%), {sure_right} of them confident, misreads {wrong}, confident misreads {sure_wrong}, phantom {phantom}/{empty}",
             100.0 * read as f64 / seen.max(1) as f64
         );
+        println!("highest confidence of a misread line: {closest:.2}");
+        println!("line located (a candidate on the printed line at its pitch) {located}/{seen}");
     }
     Ok(())
 }

@@ -28,6 +28,11 @@ const STRIDE: usize = 32;
 /// Fixed-point scale of the templates.
 const ONE: f32 = 16384.0;
 
+/// The templates' ink height over a line's measured height: the binarisation counts
+/// some of the blur around the strokes as ink, so blobs measure a little taller than
+/// the printed digits.
+const INK_HEIGHT: f32 = 0.95;
+
 /// Correlation at or below which a match means nothing.
 const FLOOR: f32 = 0.45;
 /// Correlation lead over the runner-up that earns full confidence.
@@ -40,36 +45,79 @@ struct Template {
     sum: f32,
 }
 
-/// The templates upright (`0..10`) and turned by 180° (`10..20`).
-fn templates() -> &'static [Template; 20] {
-    static T: std::sync::OnceLock<[Template; 20]> = std::sync::OnceLock::new();
-    T.get_or_init(|| {
-        std::array::from_fn(|i| {
-            let (d, turned) = (i % 10, i >= 10);
-            let t = &DIGITS[d];
-            let mean = t.iter().map(|&v| f32::from(v)).sum::<f32>() / t.len() as f32;
-            let norm = t
-                .iter()
-                .map(|&v| (f32::from(v) - mean).powi(2))
-                .sum::<f32>()
-                .sqrt()
-                .max(1e-6);
-            let mut rows = [[0i16; TW]; HEIGHT];
-            let mut sum = 0f32;
-            for (ty, row) in rows.iter_mut().enumerate() {
-                for (tx, o) in row.iter_mut().take(WIDTH).enumerate() {
-                    let (sy, sx) = if turned {
-                        (HEIGHT - 1 - ty, WIDTH - 1 - tx)
-                    } else {
-                        (ty, tx)
-                    };
-                    let v = (f32::from(t[sy * WIDTH + sx]) - mean) / norm;
-                    *o = (v * ONE).round() as i16;
-                    sum += f32::from(*o);
+/// Blur (Gaussian σ, template pixels) of each template bank. A defocused, shaken
+/// camera smears the ink of a small character over a third of its stroke gaps: the
+/// sharp templates then match every digit poorly and alike, the blurred ones match the
+/// right digit well. Each line is read with the bank its middle cells match best.
+pub const BANK_BLUR: [f32; BANKS] = [0.0, 1.5, 3.0];
+/// Number of template banks.
+pub const BANKS: usize = 3;
+
+/// The templates of bank `bank` upright (`0..10`) and turned by 180° (`10..20`).
+fn templates(bank: usize) -> &'static [Template; 20] {
+    static T: std::sync::OnceLock<[[Template; 20]; BANKS]> = std::sync::OnceLock::new();
+    &T.get_or_init(|| std::array::from_fn(|b| bank_of(BANK_BLUR[b])))[bank.min(BANKS - 1)]
+}
+
+/// The digit `d` blurred by a Gaussian of `sigma` template pixels (ink outside the
+/// cell counts as none).
+fn blurred(d: usize, sigma: f32) -> Vec<f32> {
+    let t: Vec<f32> = DIGITS[d].iter().map(|&v| f32::from(v)).collect();
+    if sigma <= 0.0 {
+        return t;
+    }
+    let radius = (3.0 * sigma).ceil() as i32;
+    let kernel: Vec<f32> = (-radius..=radius)
+        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let total: f32 = kernel.iter().sum();
+    let pass = |src: &[f32], horizontal: bool| -> Vec<f32> {
+        let mut out = vec![0f32; src.len()];
+        for y in 0..HEIGHT as i32 {
+            for x in 0..WIDTH as i32 {
+                let mut acc = 0f32;
+                for (k, &g) in (-radius..=radius).zip(&kernel) {
+                    let (sx, sy) = if horizontal { (x + k, y) } else { (x, y + k) };
+                    if (0..WIDTH as i32).contains(&sx) && (0..HEIGHT as i32).contains(&sy) {
+                        acc += g * src[sy as usize * WIDTH + sx as usize];
+                    }
                 }
+                out[y as usize * WIDTH + x as usize] = acc / total;
             }
-            Template { rows, sum }
-        })
+        }
+        out
+    };
+    pass(&pass(&t, true), false)
+}
+
+/// The twenty templates (upright, then turned) at one blur.
+fn bank_of(sigma: f32) -> [Template; 20] {
+    let digits: Vec<Vec<f32>> = (0..10).map(|d| blurred(d, sigma)).collect();
+    std::array::from_fn(|i| {
+        let (d, turned) = (i % 10, i >= 10);
+        let t = &digits[d];
+        let mean = t.iter().sum::<f32>() / t.len() as f32;
+        let norm = t
+            .iter()
+            .map(|&v| (v - mean).powi(2))
+            .sum::<f32>()
+            .sqrt()
+            .max(1e-6);
+        let mut rows = [[0i16; TW]; HEIGHT];
+        let mut sum = 0f32;
+        for (ty, row) in rows.iter_mut().enumerate() {
+            for (tx, o) in row.iter_mut().take(WIDTH).enumerate() {
+                let (sy, sx) = if turned {
+                    (HEIGHT - 1 - ty, WIDTH - 1 - tx)
+                } else {
+                    (ty, tx)
+                };
+                let v = (t[sy * WIDTH + sx] - mean) / norm;
+                *o = (v * ONE).round() as i16;
+                sum += f32::from(*o);
+            }
+        }
+        Template { rows, sum }
     })
 }
 
@@ -85,7 +133,7 @@ impl Patch {
         let (cx, cy) = line.center(k);
         let u = line.along(k);
         let v = line.down(k);
-        let scale = line.height_at(k) / HEIGHT as f32; // frame pixels per template pixel
+        let scale = line.height_at(k) * INK_HEIGHT / HEIGHT as f32; // frame pixels per template pixel
         let mut rows = [[0i16; STRIDE]; PH];
         for (ty, row) in rows.iter_mut().enumerate() {
             let b = (ty as f32 + 0.5 - PH as f32 / 2.0) * scale;
@@ -99,10 +147,10 @@ impl Patch {
         Self { rows }
     }
 
-    /// Best correlation of each digit with the patch over all shifts, reading it
-    /// upright (`turned == false`) or upside down.
-    pub fn scores(&self, turned: bool) -> [f32; 10] {
-        let t = &templates()[if turned { 10..20 } else { 0..10 }];
+    /// Best correlation of each digit (templates of `bank`, see [`BANK_BLUR`]) with the
+    /// patch over all shifts, reading it upright (`turned == false`) or upside down.
+    pub fn scores(&self, bank: usize, turned: bool) -> [f32; 10] {
+        let t = &templates(bank)[if turned { 10..20 } else { 0..10 }];
         // Window sums and sums of squares from summed-area tables.
         let mut sat = [[0i32; PW + 1]; PH + 1];
         let mut sat2 = [[0i64; PW + 1]; PH + 1];
@@ -164,17 +212,112 @@ pub struct CharRead {
 }
 
 impl CharRead {
-    /// The best digit of the scores, and how sure it is.
-    pub fn from_scores(s: &[f32; 10]) -> Self {
+    /// The best digit of the scores (of template bank `bank`), and how sure it is.
+    ///
+    /// The lead over the runner-up is weighed by how far apart those two templates are
+    /// in that bank: blurring makes a 6 and an 8 alike, so a perfect blurred 6 leads
+    /// the 8 by less than a perfect sharp one does. Under noise spread evenly over the
+    /// cell, the lead's own spread grows with the distance between the two templates,
+    /// `√(2(1 − ρ))`; scaling the lead by the sharp pair's distance over the blurred
+    /// pair's makes a blurred lead count as the sharp lead it is as sure as. The sharp
+    /// bank's confidences are unchanged.
+    pub fn from_scores(s: &[f32; 10], bank: usize) -> Self {
         let mut order: [usize; 10] = std::array::from_fn(|i| i);
         order.sort_by(|&a, &b| s[b].total_cmp(&s[a]));
         let (best, second) = (s[order[0]], s[order[1]]);
         let quality = ((best - FLOOR) / (0.8 - FLOOR)).clamp(0.0, 1.0);
-        let lead = ((best - second) / FULL_LEAD).clamp(0.0, 1.0);
+        let weight = lead_weights(bank)[order[0]][order[1]];
+        let lead = ((best - second) * weight / FULL_LEAD).clamp(0.0, 1.0);
         CharRead {
             digit: order[0] as u8,
             score: best,
             confidence: quality * lead,
+        }
+    }
+}
+
+/// Correlation of the upright templates `a` and `b` of a bank.
+fn correlation(bank: &[Template; 20], a: usize, b: usize) -> f32 {
+    let dot: i64 = bank[a]
+        .rows
+        .iter()
+        .zip(&bank[b].rows)
+        .flat_map(|(ra, rb)| ra.iter().zip(rb))
+        .map(|(&x, &y)| i64::from(x) * i64::from(y))
+        .sum();
+    dot as f32 / (ONE * ONE)
+}
+
+/// Per pair of digits, the factor a lead in bank `bank` is weighed by:
+/// `√((1 − ρ_sharp) / (1 − ρ_bank))`, never below 1 (1 in the sharp bank).
+fn lead_weights(bank: usize) -> &'static [[f32; 10]; 10] {
+    static W: std::sync::OnceLock<[[[f32; 10]; 10]; BANKS]> = std::sync::OnceLock::new();
+    &W.get_or_init(|| {
+        std::array::from_fn(|b| {
+            std::array::from_fn(|i| {
+                std::array::from_fn(|j| {
+                    if i == j {
+                        return 1.0;
+                    }
+                    let sharp = 1.0 - correlation(templates(0), i, j);
+                    let here = (1.0 - correlation(templates(b), i, j)).max(1e-3);
+                    (sharp / here).sqrt().max(1.0)
+                })
+            })
+        })
+    })[bank.min(BANKS - 1)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blurring_makes_digits_alike_and_their_leads_count_for_more() {
+        // 6 and 8 differ by one stroke: blurred, they correlate more.
+        let rho = |b: usize| correlation(templates(b), 6, 8);
+        assert!(
+            rho(0) < rho(1) && rho(1) < rho(2),
+            "{} {} {}",
+            rho(0),
+            rho(1),
+            rho(2)
+        );
+        for i in 0..10 {
+            for j in 0..10 {
+                assert_eq!(lead_weights(0)[i][j], 1.0, "sharp leads are as they are");
+                assert!(lead_weights(2)[i][j] >= 1.0);
+            }
+        }
+        assert!(lead_weights(2)[6][8] > 1.2, "{}", lead_weights(2)[6][8]);
+        // Weighed, a perfect blurred 6's lead over the 8 grows towards a perfect sharp
+        // 6's, and stays under it.
+        let sharp_lead = 1.0 - rho(0);
+        let blurred_lead = (1.0 - rho(2)) * lead_weights(2)[6][8];
+        assert!(blurred_lead < sharp_lead + 1e-3);
+        assert!(blurred_lead > (1.0 - rho(2)) * 1.2);
+    }
+
+    #[test]
+    fn a_template_read_as_a_patch_is_its_own_digit_in_every_bank() {
+        for (bank, &sigma) in BANK_BLUR.iter().enumerate() {
+            for d in 0..10 {
+                let ink = blurred(d, sigma);
+                let mut rows = [[0i16; STRIDE]; PH];
+                for y in 0..HEIGHT {
+                    for x in 0..WIDTH {
+                        rows[y + MARGIN][x + MARGIN] = ink[y * WIDTH + x].round() as i16;
+                    }
+                }
+                let read = CharRead::from_scores(&Patch { rows }.scores(bank, false), bank);
+                assert_eq!(read.digit as usize, d, "bank {bank}");
+                assert!(read.score > 0.99, "bank {bank} digit {d}: {read:?}");
+                // Blurred, a digit may match a shifted neighbour nearly as well (a 3
+                // and a 5): only the sharp bank promises full confidence.
+                if bank == 0 {
+                    assert!(read.confidence > 0.99, "digit {d}: {read:?}");
+                }
+            }
         }
     }
 }

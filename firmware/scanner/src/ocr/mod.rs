@@ -74,8 +74,9 @@ const ORIENTATION_CELLS: usize = 8;
 /// reading) a lead of 0.05 never dropped the way that won; this leaves room.
 const ORIENTATION_MARGIN: f32 = 0.08;
 
-/// Candidate lines classified per frame at most: a cluttered frame (other printed
-/// papers) stays bounded; the candidates come best first.
+/// Candidate lines classified at the hinted angle at most (half as many at each other
+/// angle): a cluttered frame (other printed papers) stays bounded; the candidates come
+/// best first.
 const MAX_LINES: usize = 8;
 
 /// Reads the OCR lines of the frame, best first.
@@ -86,14 +87,45 @@ const MAX_LINES: usize = 8;
 /// ticket's axes and their cells sampled at the line's own angle.
 pub fn read_lines(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<OcrLine> {
     let angle = rectify::ticket_angle(angle_hint, || rectify::dominant_angle(frame));
-    let mut found: Vec<(f32, OcrLine)> = segment::find_lines(frame, angle)
-        .iter()
-        .filter(|line| plausible(line))
-        .take(MAX_LINES)
-        .filter_map(|line| read_line(frame, line))
-        .collect();
+    let ink = segment::Ink::of(frame);
+    let mut found = read_at(frame, &ink, angle, MAX_LINES);
+    // The hinted angle may be that of something else (a page of text behind a small
+    // ticket): unless a line was read with certainty, look along the angles the
+    // frame's own rows of characters run at.
+    if !found.iter().any(|(_, l)| l.min_confidence() >= SURE) {
+        for other in ink.text_angles(angle, EXTRA_ANGLES) {
+            found.extend(read_at(frame, &ink, other, MAX_LINES / 2));
+        }
+    }
     found.sort_by(|a, b| b.0.total_cmp(&a.0));
     found.into_iter().map(|(_, line)| line).collect()
+}
+
+/// Per-character confidence (the policy's default bar) above which a line read at the
+/// hinted angle makes looking at other angles pointless.
+const SURE: f32 = 0.8;
+
+/// Angles other than the hinted one that lines are looked for at.
+const EXTRA_ANGLES: usize = 2;
+
+/// The lines found at `angle`, read, with their mean scores; at most `budget` lines
+/// are classified.
+fn read_at(
+    frame: &GrayFrame,
+    ink: &segment::Ink,
+    angle: f32,
+    budget: usize,
+) -> Vec<(f32, OcrLine)> {
+    let candidates: Vec<segment::CellLine> = ink
+        .lines(angle)
+        .into_iter()
+        .filter(plausible)
+        .take(budget)
+        .collect();
+    candidates
+        .iter()
+        .filter_map(|line| read_line(frame, line))
+        .collect()
 }
 
 /// Whether a fitted line can hold an 18-digit reading at all.
@@ -114,15 +146,37 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
     // Cells from the middle outwards (the middle ones are in every 18-cell window),
     // both ways up until one way is clearly behind: OCR-B digits turned by 180° still
     // look like digits, so the lead needs a few cells to show.
+    // The probe cells are read with the sharp templates first: a line whose probe
+    // cells hold no digit either way up is no OCR line. Then with every other template
+    // bank; the bank whose best way up scores highest there (the one nearest the
+    // line's blur) reads the rest.
     let (mut upright, mut turned) = (vec![None; count], vec![None; count]);
     let (mut alive, mut sums) = ([true, true], [0f32; 2]);
+    let mut probe: Vec<(usize, classify::Patch)> = Vec::new();
+    let mut bank = None;
     for (n, i) in middle_out(count).enumerate() {
         let patch = classify::Patch::sample(image, line, (lo + i as i32) as f32);
-        for (way, reads) in [&mut upright, &mut turned].into_iter().enumerate() {
-            if alive[way] {
-                let read = classify::CharRead::from_scores(&patch.scores(way == 1));
-                sums[way] += read.score;
-                reads[i] = Some(read);
+        match bank {
+            None => {
+                probe.push((i, patch));
+                if probe.len() == PROBE_CELLS.min(count) {
+                    let (chosen, reads) = choose_bank(&probe)?;
+                    for ((at, _), [up, down]) in probe.iter().zip(&reads) {
+                        upright[*at] = Some(*up);
+                        turned[*at] = Some(*down);
+                    }
+                    sums = [0, 1].map(|way| reads.iter().map(|r| r[way].score).sum());
+                    bank = Some(chosen);
+                }
+            }
+            Some(b) => {
+                for (way, reads) in [&mut upright, &mut turned].into_iter().enumerate() {
+                    if alive[way] {
+                        let read = classify::CharRead::from_scores(&patch.scores(b, way == 1), b);
+                        sums[way] += read.score;
+                        reads[i] = Some(read);
+                    }
+                }
             }
         }
         let n = (n + 1) as f32;
@@ -130,9 +184,6 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
             continue;
         }
         let (up, down) = (sums[0] / n, sums[1] / n);
-        if n == PROBE_CELLS as f32 && up.max(down) < MIN_LINE_SCORE {
-            return None; // no digits either way up: not an OCR line
-        }
         if n < ORIENTATION_CELLS as f32 {
             continue;
         }
@@ -149,19 +200,61 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
         .zip(alive)
         .filter(|(_, alive)| *alive)
         .map(|(reads, _)| reads.into_iter().flatten().collect::<Vec<_>>());
-    let mut best: Option<(f32, OcrLine)> = None;
+    // The window of 18 cells: the one with the most confidence in all, then the best
+    // mean correlation. Beyond a line's ends lie the ticket's edge, the background or
+    // a finger, whose ink may correlate with some digit as well as a blurred end digit
+    // does, but hardly ever with one digit alone.
+    let mut best: Option<((f32, f32), OcrLine)> = None;
     for reads in sequences {
         for window in reads.windows(LINE_CHARS) {
             let mean = window.iter().map(|r| r.score).sum::<f32>() / LINE_CHARS as f32;
-            if mean < MIN_LINE_SCORE || best.as_ref().is_some_and(|b| b.0 >= mean) {
+            let sure = window.iter().map(|r| r.confidence).sum::<f32>();
+            if mean < MIN_LINE_SCORE || best.as_ref().is_some_and(|b| b.0 >= (sure, mean)) {
                 continue;
             }
             let digits = window.iter().map(|r| char::from(b'0' + r.digit)).collect();
             let confidence = window.iter().map(|r| r.confidence).collect();
-            best = Some((mean, OcrLine { digits, confidence }));
+            best = Some(((sure, mean), OcrLine { digits, confidence }));
         }
     }
-    best
+    best.map(|((_, mean), line)| (mean, line))
+}
+
+/// The template bank to read a line with, from its probe cells, and the probe cells'
+/// reads (upright, turned) in it; `None` when the sharp templates find no digits there
+/// either way up.
+fn choose_bank(
+    probe: &[(usize, classify::Patch)],
+) -> Option<(usize, Vec<[classify::CharRead; 2]>)> {
+    let read = |b: usize| -> Vec<[classify::CharRead; 2]> {
+        probe
+            .iter()
+            .map(|(_, p)| {
+                [false, true].map(|t| classify::CharRead::from_scores(&p.scores(b, t), b))
+            })
+            .collect()
+    };
+    // The better way up's mean score.
+    let score = |reads: &[[classify::CharRead; 2]]| -> f32 {
+        let n = reads.len().max(1) as f32;
+        [0, 1]
+            .map(|way| reads.iter().map(|r| r[way].score).sum::<f32>() / n)
+            .into_iter()
+            .fold(f32::NEG_INFINITY, f32::max)
+    };
+    let sharp = read(0);
+    if score(&sharp) < MIN_LINE_SCORE {
+        return None;
+    }
+    let mut best = (score(&sharp), 0, sharp);
+    for b in 1..classify::BANKS {
+        let reads = read(b);
+        let s = score(&reads);
+        if s > best.0 {
+            best = (s, b, reads);
+        }
+    }
+    Some((best.1, best.2))
 }
 
 /// Indices `0..count` from the middle outwards.
@@ -327,7 +420,7 @@ mod tests {
 
     #[test]
     fn a_frame_full_of_lines_reads_a_bounded_number_of_them() {
-        // Twelve tickets side by side: all are candidates, at most MAX_LINES are read,
+        // Twelve tickets side by side: all are candidates, a bounded number are read,
         // and every reading is one of the printed lines.
         let (cols, rows) = (3u32, 4u32);
         let payloads: Vec<String> = (0..cols * rows)
@@ -345,13 +438,112 @@ mod tests {
         assert!(segment::find_lines(&frame, 0.0).len() >= 12);
         let read = read_lines(&frame, Some(0.0));
         assert!(
-            !read.is_empty() && read.len() <= MAX_LINES,
+            !read.is_empty() && read.len() <= MAX_LINES + EXTRA_ANGLES * MAX_LINES / 2,
             "{}",
             read.len()
         );
         for line in &read {
             assert!(payloads.contains(&line.digits), "{line:?}");
         }
+    }
+
+    /// A ticket with only its OCR line, photographed flat: `scale` of a 1280×720
+    /// frame's width, turned by `degrees`, defocused by `sigma` frame pixels, with
+    /// some sensor noise.
+    fn blurred_ticket(payload: &str, scale: f32, degrees: f32, sigma: f32) -> GrayFrame {
+        let fonts = vrs_ticket_gen::Fonts::system().expect("fonts-ocr-b installed");
+        let mut spec = vrs_ticket_gen::TicketSpec::new(payload);
+        spec.qr = false;
+        spec.nw7 = vrs_ticket_gen::Nw7Variant::None;
+        let ticket = vrs_ticket_gen::render_ticket(&spec, &fonts, 12.0).unwrap();
+        let mut scene = vrs_ticket_gen::Scene::flat(1280, 720);
+        scene.scale = scale;
+        scene.rotation_deg = degrees;
+        scene.defocus_sigma = sigma;
+        scene.noise_sigma = 3.0;
+        let img = vrs_ticket_gen::camera_frame(&ticket, &scene, 11);
+        let (w, h) = img.dimensions();
+        GrayFrame::new(w, h, img.into_raw()).unwrap()
+    }
+
+    /// The bank `read_line`'s probe picks for the frame's best line at `degrees`.
+    fn bank_of_line(frame: &GrayFrame, degrees: f32) -> usize {
+        let line = segment::find_lines(frame, degrees)
+            .into_iter()
+            .find(plausible)
+            .expect("a line");
+        let probe: Vec<(usize, classify::Patch)> = (7..7 + PROBE_CELLS)
+            .map(|k| (k, classify::Patch::sample(frame, &line, k as f32)))
+            .collect();
+        choose_bank(&probe).expect("digits in the probe cells").0
+    }
+
+    #[test]
+    fn a_small_defocused_line_is_read_with_blurred_templates_and_full_confidence() {
+        // Digits about 10 px tall under a 1.6 px defocus: the sharp templates match
+        // every digit alike there; the blurred bank reads them all with confidence.
+        let frame = blurred_ticket("131311300000000042", 0.35, 0.0, 1.3);
+        assert!(bank_of_line(&frame, 0.0) > 0, "a blurred bank");
+        let lines = read_lines(&frame, Some(0.0));
+        let line = lines.first().expect("a line");
+        assert_eq!(line.digits, "131311300000000042", "{line:?}");
+        assert!(line.min_confidence() >= 0.8, "{line:?}");
+        // A sharp, large line is read with the sharp templates.
+        let sharp = blurred_ticket("131311300000000042", 0.8, 0.0, 0.0);
+        assert_eq!(bank_of_line(&sharp, 0.0), 0);
+    }
+
+    #[test]
+    fn a_ticket_on_a_page_of_other_text_is_read_at_its_own_angle() {
+        // Twelve OCR lines at 0° fill the top of the frame (the dominant direction);
+        // a smaller ticket below is turned by 27°. Hinted 0°, the reader still finds
+        // and reads the turned ticket's line along the angle its characters run at.
+        let (cols, rows) = (3u32, 2u32);
+        let page: Vec<GrayFrame> = (0..cols * rows)
+            .map(|i| ocr_only_ticket(&format!("1213101600000123{i:02}"), 5.0))
+            .collect();
+        let (tw, th) = (page[0].width(), page[0].height());
+        let ticket = rectify::rotate(&ocr_only_ticket("152710041234567890", 6.0), 27.0);
+        let (cw, ch) = (cols * tw, rows * th + ticket.height());
+        let mut canvas = vec![255u8; (cw * ch) as usize];
+        for (i, tile) in page.iter().enumerate() {
+            paste(
+                &mut canvas,
+                cw,
+                tile,
+                (i as u32 % cols) * tw,
+                (i as u32 / cols) * th,
+            );
+        }
+        paste(&mut canvas, cw, &ticket, 0, rows * th);
+        let frame = GrayFrame::new(cw, ch, canvas).unwrap();
+        let angles = segment::Ink::of(&frame).text_angles(0.0, EXTRA_ANGLES);
+        assert!(angles.iter().any(|a| (a - 27.0).abs() < 4.0), "{angles:?}");
+        let read = read_lines(&frame, Some(0.0));
+        assert!(
+            read.iter().any(|l| l.digits == "152710041234567890"),
+            "{read:?}"
+        );
+    }
+
+    #[test]
+    fn the_window_of_eighteen_is_the_most_confident_one() {
+        // A line found short by two characters at its start still reads from its
+        // first digit: the cells before it (paper and the ticket's edge) give no
+        // confident digit.
+        let frame = ocr_only_ticket("121310160000012345", 5.0);
+        let line = segment::find_lines(&frame, 0.0)[0];
+        let (step, bend) = (line.step, line.bend);
+        let short = segment::CellLine {
+            origin: line.center(2.0),
+            step: (step.0 + 4.0 * bend.0, step.1 + 4.0 * bend.1),
+            height: line.height_at(2.0),
+            cells: 16,
+            members: 16,
+            ..line
+        };
+        let (_, read) = read_line(&frame, &short).expect("a reading");
+        assert_eq!(read.digits, "121310160000012345", "{read:?}");
     }
 
     #[test]
