@@ -147,6 +147,37 @@ impl Patch {
         Self { rows }
     }
 
+    /// How dark the cell's margins are and how much its ink varies: `(level, spread)`.
+    /// `level` is the darkest of the four strips along the patch's edges (mean ink),
+    /// which hold paper around every digit; `spread` is the standard deviation of the
+    /// whole patch (about 0.43 of the ink contrast for a digit).
+    pub fn shading(&self) -> (f32, f32) {
+        const EDGE: usize = MARGIN + 1;
+        let mean = |ys: std::ops::Range<usize>, xs: std::ops::Range<usize>| -> f32 {
+            let n = (ys.len() * xs.len()).max(1) as f32;
+            let sum: i32 = ys
+                .flat_map(|y| self.rows[y][xs.clone()].iter().map(|&v| i32::from(v)))
+                .sum();
+            sum as f32 / n
+        };
+        let level = [
+            mean(0..PH, 0..EDGE),
+            mean(0..PH, PW - EDGE..PW),
+            mean(0..EDGE, 0..PW),
+            mean(PH - EDGE..PH, 0..PW),
+        ]
+        .into_iter()
+        .fold(f32::NEG_INFINITY, f32::max);
+        let all = mean(0..PH, 0..PW);
+        let var = self.rows[..PH]
+            .iter()
+            .flat_map(|r| r[..PW].iter())
+            .map(|&v| (f32::from(v) - all).powi(2))
+            .sum::<f32>()
+            / (PW * PH) as f32;
+        (level, var.sqrt())
+    }
+
     /// Best correlation of each digit (templates of `bank`, see [`BANK_BLUR`]) with the
     /// patch over all shifts, reading it upright (`turned == false`) or upside down.
     pub fn scores(&self, bank: usize, turned: bool) -> [f32; 10] {

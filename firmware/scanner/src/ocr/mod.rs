@@ -154,8 +154,10 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
     let (mut alive, mut sums) = ([true, true], [0f32; 2]);
     let mut probe: Vec<(usize, classify::Patch)> = Vec::new();
     let mut bank = None;
+    let mut shading = vec![(0f32, 0f32); count];
     for (n, i) in middle_out(count).enumerate() {
         let patch = classify::Patch::sample(image, line, (lo + i as i32) as f32);
+        shading[i] = patch.shading();
         match bank {
             None => {
                 probe.push((i, patch));
@@ -195,11 +197,19 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
     }
     // Reading upside down, the last cell comes first.
     turned.reverse();
-    let sequences = [upright, turned]
+    let mut turned_shading = shading.clone();
+    turned_shading.reverse();
+    let sequences = [(upright, shading), (turned, turned_shading)]
         .into_iter()
         .zip(alive)
         .filter(|(_, alive)| *alive)
-        .map(|(reads, _)| reads.into_iter().flatten().collect::<Vec<_>>());
+        .map(|((reads, shading), _)| {
+            let mut reads: Vec<classify::CharRead> = reads.into_iter().flatten().collect();
+            if reads.len() == shading.len() {
+                distrust_shaded(&mut reads, &shading);
+            }
+            reads
+        });
     // The window of 18 cells: the one with the most confidence in all, then the best
     // mean correlation. Beyond a line's ends lie the ticket's edge, the background or
     // a finger, whose ink may correlate with some digit as well as a blurred end digit
@@ -219,6 +229,31 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
     }
     best.map(|((_, mean), line)| (mean, line))
 }
+
+/// Cells whose paper margins are darker than the line's usual paper by more than
+/// [`SHADED`] of the line's ink contrast (a finger, its shadow or the ticket's edge
+/// over part of the cell) keep their reading but at most [`SHADED_CONFIDENCE`]: a 2
+/// whose foot is under a finger is a good 7, and only the margins tell.
+fn distrust_shaded(reads: &mut [classify::CharRead], shading: &[(f32, f32)]) {
+    let median = |mut v: Vec<f32>| -> f32 {
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let paper = median(shading.iter().map(|s| s.0).collect());
+    // A digit's cell has a spread of about 0.43 of the ink contrast.
+    let contrast = median(shading.iter().map(|s| s.1).collect()) / 0.43;
+    for (read, &(level, _)) in reads.iter_mut().zip(shading) {
+        if level - paper > SHADED * contrast {
+            read.confidence = read.confidence.min(SHADED_CONFIDENCE);
+        }
+    }
+}
+
+/// Darkening of a cell's margins, as a share of the line's contrast, beyond which the
+/// cell is not trusted.
+const SHADED: f32 = 0.5;
+/// Highest confidence of a shaded cell: under the policy's bar.
+const SHADED_CONFIDENCE: f32 = 0.5;
 
 /// The template bank to read a line with, from its probe cells, and the probe cells'
 /// reads (upright, turned) in it; `None` when the sharp templates find no digits there
