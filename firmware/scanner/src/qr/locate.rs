@@ -8,7 +8,9 @@ use rxing::common::BitMatrix;
 use rxing::common::DetectorRXingResult;
 use rxing::common::cpp_essentials::ConcentricPattern;
 use rxing::qrcode::cpp_port::decoder::Decode;
-use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
+use rxing::qrcode::cpp_port::detector::{
+    FindFinderPatterns, FinderPatternSet, GenerateFinderPatternSets, SampleQR,
+};
 
 /// At most this many finder-pattern candidates, the largest, are combined into triples.
 const MAX_PATTERNS: usize = 256;
@@ -62,38 +64,70 @@ pub(super) fn decode(
         if used.contains(&set.bl) || used.contains(&set.tl) || used.contains(&set.tr) {
             continue;
         }
-        let Ok(sampled) = SampleQR(matrix, &set) else {
+        let Some(sampled) = sample(gray, matrix, &set, gray_reads < MAX_GRAY_READS) else {
             continue;
         };
-        let text = match Decode(sampled.getBits()) {
-            Ok(decoded) if decoded.isValid() => Some(decoded.text()),
-            // The binarised samples failed the error correction: read the gray pixels.
-            _ if gray_reads < MAX_GRAY_READS => {
-                gray_reads += 1;
-                grid::read(
-                    gray,
-                    sampled.getPoints(),
-                    sampled.getBits().width() as usize,
-                )
-            }
-            _ => None,
-        };
-        // The sampler reports top-left, top-right, bottom-left, bottom-right.
-        let corners = match sampled.getPoints() {
-            &[tl, tr, bl, br] => vec![tl, tr, br, bl],
-            other => other.to_vec(),
-        };
-        let Some(text) = text else {
+        gray_reads += usize::from(sampled.read_gray);
+        let Some(text) = sampled.text else {
             continue;
         };
         used.extend([set.bl, set.tl, set.tr]);
-        found.push(Found { text, corners });
+        found.push(Found {
+            text,
+            corners: sampled.corners,
+        });
     }
     patterns.retain(|p| !used.contains(p) && !found.iter().any(|f| inside(p.p, &f.corners)));
     Look {
         found,
         leftover: patterns,
     }
+}
+
+/// What sampling one finder-pattern triple gave.
+pub(super) struct Sampled {
+    /// The decoded text, if any.
+    pub text: Option<String>,
+    /// The symbol's outer corners: top-left, top-right, bottom-right, bottom-left.
+    pub corners: Vec<Point>,
+    /// Whether the gray pixels were read (the binarised samples failed).
+    pub read_gray: bool,
+}
+
+/// Samples and decodes the symbol that one finder-pattern triple frames: from the bit
+/// matrix, and when that fails the error correction and `gray_read` allows, from the
+/// gray pixels. `None` when the detector cannot place a grid.
+pub(super) fn sample(
+    gray: &GrayFrame,
+    matrix: &BitMatrix,
+    set: &FinderPatternSet,
+    gray_read: bool,
+) -> Option<Sampled> {
+    let sampled = SampleQR(matrix, set).ok()?;
+    let mut read_gray = false;
+    let text = match Decode(sampled.getBits()) {
+        Ok(decoded) if decoded.isValid() => Some(decoded.text()),
+        // The binarised samples failed the error correction: read the gray pixels.
+        _ if gray_read => {
+            read_gray = true;
+            grid::read(
+                gray,
+                sampled.getPoints(),
+                sampled.getBits().width() as usize,
+            )
+        }
+        _ => None,
+    };
+    // The sampler reports top-left, top-right, bottom-left, bottom-right.
+    let corners = match sampled.getPoints() {
+        &[tl, tr, bl, br] => vec![tl, tr, br, bl],
+        other => other.to_vec(),
+    };
+    Some(Sampled {
+        text,
+        corners,
+        read_gray,
+    })
 }
 
 /// Whether `p` lies inside the convex polygon `corners` (either winding).
