@@ -97,9 +97,23 @@ pub fn read_lines(frame: &GrayFrame, angle_hint: Option<f32>) -> Vec<OcrLine> {
             found.extend(read_at(frame, &ink, other, MAX_LINES / 2));
         }
     }
-    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // Best first: the most confidence in all, then the best mean correlation (the
+    // blurred templates correlate with any row of blobs, so the mean alone would put
+    // a line of text at another angle first).
+    let sure = |l: &OcrLine| l.confidence.iter().sum::<f32>();
+    found.retain(|(_, l)| sure(l) >= MIN_MEAN_CONFIDENCE * LINE_CHARS as f32);
+    found.sort_by(|a, b| {
+        (sure(&b.1), b.0)
+            .partial_cmp(&(sure(&a.1), a.0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     found.into_iter().map(|(_, line)| line).collect()
 }
+
+/// Mean character confidence below which a line is not reported: rows of other print
+/// read with the blurred templates may pass the correlation floor, but no cell of
+/// them is sure of a digit.
+const MIN_MEAN_CONFIDENCE: f32 = 0.35;
 
 /// Per-character confidence (the policy's default bar) above which a line read at the
 /// hinted angle makes looking at other angles pointless.
