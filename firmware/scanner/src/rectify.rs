@@ -16,6 +16,13 @@ const MIN_GRADIENT: i32 = 120;
 /// Coherence of a block of bars: all edges parallel, unlike characters and clutter.
 const BAR_COHERENCE: f32 = 0.8;
 
+/// Pixels beyond the outermost bar blocks that a scan line keeps: the block's half
+/// width and the quiet zone (ten narrow elements of the largest ticket barcode).
+pub const QUIET_REACH: u32 = 4 * BLOCK as u32;
+
+/// Bar blocks that make a group worth scanning (a barcode crosses a dozen or more).
+const MIN_BAR_BLOCKS: u32 = 6;
+
 /// Side of the square blocks whose structure tensor gives one local orientation.
 const BLOCK: usize = 16;
 
@@ -25,7 +32,7 @@ const BLOCK: usize = 16;
 /// Per-pixel gradient directions are biased on sharp, narrow print (bars of 2–3 px), so
 /// each block sums the structure tensor of its Sobel gradients. Computed once per frame,
 /// it gives the ticket's rotation ([`Texture::dominant_angle`]) and tells the NW-7
-/// reader where bars may be ([`Texture::rows_crossing_bars`]).
+/// reader where bars may be ([`Texture::spans_crossing_bars`]).
 #[derive(Debug, Clone, Default)]
 pub struct Texture {
     blocks: Vec<Block>,
@@ -147,22 +154,60 @@ impl Texture {
         })
     }
 
-    /// The rows of [`rotate`]`(frame, degrees)` that cross a block of bars standing
-    /// across them (gradient along the rows, within `tolerance` degrees), widened by a
-    /// block on each side: where a 1-D barcode read along those rows can be. Sorted
-    /// half-open `(first, end)` row ranges of the turned canvas.
-    pub fn rows_crossing_bars(
+    /// The rotations (modulo 90°, within `(-45, 45]`, strongest first) of the groups of
+    /// bar blocks in the frame: where the ticket's barcode may stand when the frame's
+    /// dominant direction belongs to something else (a decoy label, a table edge).
+    /// A group needs [`MIN_BAR_BLOCKS`] blocks within a few degrees of each other.
+    pub fn bar_angles(&self) -> Vec<f32> {
+        const BINS: usize = 90; // 2° per bin over 180°
+        let mut hist = [0u32; BINS];
+        for b in self.blocks.iter().filter(|b| b.coherence >= BAR_COHERENCE) {
+            hist[((b.angle / 2.0) as usize).min(BINS - 1)] += 1;
+        }
+        // Circular sums over ±1 bin (±3°): one barcode's blocks spread over a few bins.
+        let near: Vec<u32> = (0..BINS)
+            .map(|i| (0..3).map(|k| hist[(i + BINS + k - 1) % BINS]).sum())
+            .collect();
+        let mut peaks: Vec<(u32, f32)> = (0..BINS)
+            .filter(|&i| {
+                near[i] >= MIN_BAR_BLOCKS
+                    && near[i] > near[(i + BINS - 1) % BINS]
+                    && near[i] >= near[(i + 1) % BINS]
+            })
+            .map(|i| (near[i], i as f32 * 2.0 + 1.0))
+            .collect();
+        peaks.sort_by_key(|p| std::cmp::Reverse(p.0));
+        peaks
+            .into_iter()
+            .map(|(_, angle)| {
+                let quarter = angle.rem_euclid(90.0);
+                if quarter > 45.0 {
+                    quarter - 90.0
+                } else {
+                    quarter
+                }
+            })
+            .collect()
+    }
+
+    /// Where a 1-D barcode read along the rows of [`rotate`]`(frame, degrees)` can be:
+    /// the canvas rows crossing a block of bars standing across them (gradient along
+    /// the rows, within `tolerance` degrees), widened by a block on each side, and the
+    /// stretch of those rows from the first such block to the last, widened by
+    /// [`QUIET_REACH`] for the quiet zones. Sorted by row, rows not overlapping.
+    pub fn spans_crossing_bars(
         &self,
         frame: &GrayFrame,
         degrees: f32,
         tolerance: f32,
-    ) -> Vec<(u32, u32)> {
-        let (_, out_h) = rotated_size(frame, degrees);
+    ) -> Vec<BarSpan> {
+        let (out_w, out_h) = rotated_size(frame, degrees);
         let (sin, cos) = degrees.to_radians().sin_cos();
         let (cx, cy) = (frame.width() as f32 / 2.0, frame.height() as f32 / 2.0);
         // Rows of the turned canvas run along -degrees in the frame.
         let along = (-degrees).rem_euclid(180.0);
-        let mut spans: Vec<(u32, u32)> = self
+        let clamp = |v: f32, end: u32| v.clamp(0.0, end as f32) as u32;
+        let mut spans: Vec<BarSpan> = self
             .blocks
             .iter()
             .filter(|b| {
@@ -170,25 +215,41 @@ impl Texture {
                 b.coherence >= BAR_COHERENCE && off.min(180.0 - off) <= tolerance
             })
             .map(|b| {
-                // Inverse of rotate()'s mapping: the block centre's canvas row.
+                // Inverse of rotate()'s mapping: the block centre on the canvas.
+                let x = cos * (b.cx - cx) + sin * (b.cy - cy) + out_w as f32 / 2.0;
                 let y = -sin * (b.cx - cx) + cos * (b.cy - cy) + out_h as f32 / 2.0;
-                let reach = BLOCK as f32;
-                let lo = (y - reach).floor().clamp(0.0, out_h as f32) as u32;
-                let hi = (y + reach).ceil().clamp(0.0, out_h as f32) as u32;
-                (lo, hi)
+                let (reach, quiet) = (BLOCK as f32, QUIET_REACH as f32);
+                BarSpan {
+                    rows: clamp((y - reach).floor(), out_h)..clamp((y + reach).ceil(), out_h),
+                    cols: clamp((x - quiet).floor(), out_w)..clamp((x + quiet).ceil(), out_w),
+                }
             })
-            .filter(|(lo, hi)| lo < hi)
+            .filter(|s| !s.rows.is_empty() && !s.cols.is_empty())
             .collect();
-        spans.sort_unstable();
-        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(spans.len());
-        for (lo, hi) in spans {
+        spans.sort_unstable_by_key(|s| (s.rows.start, s.rows.end));
+        let mut merged: Vec<BarSpan> = Vec::with_capacity(spans.len());
+        for span in spans {
             match merged.last_mut() {
-                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-                _ => merged.push((lo, hi)),
+                Some(last) if span.rows.start <= last.rows.end => {
+                    last.rows.end = last.rows.end.max(span.rows.end);
+                    last.cols =
+                        last.cols.start.min(span.cols.start)..last.cols.end.max(span.cols.end);
+                }
+                _ => merged.push(span),
             }
         }
         merged
     }
+}
+
+/// Canvas rows and columns of a turned frame where bars stand across the rows
+/// ([`Texture::spans_crossing_bars`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BarSpan {
+    /// Canvas rows.
+    pub rows: std::ops::Range<u32>,
+    /// Canvas columns: the bars and room for their quiet zones.
+    pub cols: std::ops::Range<u32>,
 }
 
 /// The ticket's rotation modulo 90°, in degrees counter-clockwise on screen within
@@ -219,9 +280,9 @@ pub fn modulo_quarter(degrees: f32) -> f32 {
 /// A non-finite angle leaves the frame as it is. The readers never turn a whole frame
 /// (they use [`rotate_rows`]); this builds turned test frames.
 pub fn rotate(frame: &GrayFrame, degrees: f32) -> GrayFrame {
-    let (_, out_h) = rotated_size(frame, degrees);
+    let (out_w, out_h) = rotated_size(frame, degrees);
     let rows: Vec<u32> = (0..out_h).collect();
-    rotate_rows(frame, degrees, &rows).unwrap_or_else(|| frame.clone())
+    rotate_rows(frame, degrees, &rows, 0..out_w).unwrap_or_else(|| frame.clone())
 }
 
 /// Width and height of the canvas of [`rotate`]`(frame, degrees)`.
@@ -236,17 +297,28 @@ pub fn rotated_size(frame: &GrayFrame, degrees: f32) -> (u32, u32) {
     )
 }
 
-/// The given rows (canvas row indices, in the order given) of
+/// The columns `cols` of the given rows (canvas indices, rows in the order given) of
 /// [`rotate`]`(frame, degrees)`: the scan lines of a 1-D decoder at any angle, for the
-/// cost of the rows it reads instead of the whole turned canvas. Rows past the canvas
-/// are white; `None` when no row is asked for.
-pub fn rotate_rows(frame: &GrayFrame, degrees: f32, rows: &[u32]) -> Option<GrayFrame> {
+/// cost of the stretches it reads instead of the whole turned canvas. Rows past the
+/// canvas are white, columns past it are left out; `None` when no row or column is
+/// asked for.
+pub fn rotate_rows(
+    frame: &GrayFrame,
+    degrees: f32,
+    rows: &[u32],
+    cols: std::ops::Range<u32>,
+) -> Option<GrayFrame> {
     let degrees = if degrees.is_finite() { degrees } else { 0.0 };
-    let (out_w, out_h) = rotated_size(frame, degrees);
+    let (canvas_w, out_h) = rotated_size(frame, degrees);
+    let first = cols.start.min(canvas_w);
+    let out_w = cols.end.min(canvas_w).saturating_sub(first);
+    if out_w == 0 {
+        return None;
+    }
     let (w, h) = (frame.width() as f32, frame.height() as f32);
     let (sin, cos) = degrees.to_radians().sin_cos();
     let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
-    let (ocx, ocy) = (f64::from(out_w) / 2.0, f64::from(out_h) / 2.0);
+    let (ocx, ocy) = (f64::from(canvas_w) / 2.0, f64::from(out_h) / 2.0);
     let (sin, cos) = (f64::from(sin), f64::from(cos));
     let src = frame.pixels();
     let (sw, sh) = (frame.width() as i64, frame.height() as i64);
@@ -263,7 +335,7 @@ pub fn rotate_rows(frame: &GrayFrame, degrees: f32, rows: &[u32]) -> Option<Gray
         // Inverse mapping of the row's first pixel centre: rotate the output point back
         // by -degrees (a counter-clockwise turn on screen, y down, is clockwise in maths
         // axes).
-        let (dx, dy) = (0.5 - ocx, oy + 0.5 - ocy);
+        let (dx, dy) = (f64::from(first) + 0.5 - ocx, oy + 0.5 - ocy);
         let sx = ((cos * dx - sin * dy + cx - 0.5) * ONE).round() as i64;
         let sy = ((sin * dx + cos * dy + cy - 0.5) * ONE).round() as i64;
         // Only the stretch of the row that lands inside the frame is sampled.
@@ -397,7 +469,7 @@ mod tests {
         for degrees in [30.0f32, -75.0, 90.0, 181.0] {
             let (ow, oh) = rotated_size(&f, degrees);
             let rows = [0, oh / 3, oh / 2, oh - 1];
-            let got = rotate_rows(&f, degrees, &rows).unwrap();
+            let got = rotate_rows(&f, degrees, &rows, 0..ow).unwrap();
             let (sin, cos) = f64::from(degrees).to_radians().sin_cos();
             for (i, &oy) in rows.iter().enumerate() {
                 for ox in 0..ow {
@@ -443,18 +515,20 @@ mod tests {
                 full.height() / 2,
                 full.height() + 3,
             ];
-            let sampled = rotate_rows(&f, degrees, &picked).unwrap();
-            assert_eq!((sampled.width(), sampled.height()), (full.width(), 5));
-            let w = full.width() as usize;
-            for (row, &y) in sampled.pixels().chunks(w).zip(&picked) {
+            // Columns past the canvas are left out.
+            let (w, cols) = (full.width(), 5..full.width());
+            let sampled = rotate_rows(&f, degrees, &picked, 5..w + 40).unwrap();
+            assert_eq!((sampled.width(), sampled.height()), (cols.len() as u32, 5));
+            for (row, &y) in sampled.pixels().chunks(cols.len()).zip(&picked) {
                 let expected = if y < full.height() {
-                    full.pixels()[y as usize * w..(y as usize + 1) * w].to_vec()
+                    full.row(y)[cols.start as usize..cols.end as usize].to_vec()
                 } else {
-                    vec![255; w]
+                    vec![255; cols.len()]
                 };
                 assert_eq!(row, &expected[..], "{degrees}° row {y}");
             }
+            assert!(rotate_rows(&f, degrees, &picked, w..w + 9).is_none());
         }
-        assert!(rotate_rows(&f, 10.0, &[]).is_none());
+        assert!(rotate_rows(&f, 10.0, &[], 0..10).is_none());
     }
 }

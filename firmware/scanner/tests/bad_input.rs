@@ -71,14 +71,16 @@ proptest! {
         frame in frame(),
         degrees in any::<f32>(),
         rows in prop::collection::vec(any::<u32>(), 0..8),
+        cols in any::<(u32, u32)>(),
     ) {
         let _ = observe(&frame);
         let _ = rectify::dominant_angle(&frame);
         // Angle hints from a corrupted QR result may be anything, NaN included.
         let _ = codabar::decode_codabar(&frame, Some(degrees));
         let _ = ocr::read_lines(&frame, Some(degrees));
-        if let Some(lines) = rectify::rotate_rows(&frame, degrees, &rows) {
+        if let Some(lines) = rectify::rotate_rows(&frame, degrees, &rows, cols.0..cols.1) {
             prop_assert_eq!(lines.height() as usize, rows.len());
+            prop_assert!(lines.width() <= cols.1.saturating_sub(cols.0));
         }
         if degrees.is_finite() && degrees.abs() < 1000.0 {
             let turned = rectify::rotate(&frame, degrees);
