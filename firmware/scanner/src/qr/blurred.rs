@@ -3,16 +3,18 @@
 //! Defocus and motion blur thicken a finder pattern's dark rings and thin its light ring
 //! in the binarised image: the rings are still there, but no longer in the 1:1:3:1:1
 //! proportions the detector insists on, so it finds no candidate at all. Here a finder
-//! pattern is any dark–light–dark–light–dark crossing, along a row and along the column
-//! through its middle, whose centre run is the widest and whose outer runs pair up.
-//! Three such patterns in the shape of a QR symbol's corners give the module grid
-//! directly (the ticket's symbol is small, so an affine grid through the three centres is
-//! close enough), and the modules are read from the gray pixels ([`grid::read`]: two
-//! different samplings must decode to the same text through the Reed–Solomon code).
+//! pattern is any dark–light–dark–light–dark crossing, along a row, the column through
+//! its middle and both diagonals, whose centre run is the widest and whose light runs
+//! pair up (blur can close the separator on one side, so one outer dark run may run on
+//! into the data). Three such patterns in the shape of a QR symbol's corners make a
+//! triple; where only two are found, the third is looked for where they say it must be.
+//! A triple is read with the detector's grid (`locate::sample`: its edge tracing and
+//! the two-sampling gray re-read), and failing that with an affine grid through the
+//! three centres, read from the gray pixels by `grid::read` (two different samplings
+//! must decode to the same text through the Reed–Solomon code).
 
 use rxing::Point;
 use rxing::common::BitMatrix;
-
 use rxing::common::cpp_essentials::ConcentricPattern;
 use rxing::qrcode::cpp_port::detector::FinderPatternSet;
 
@@ -44,7 +46,7 @@ const MAX_CANDIDATES: usize = 64;
 /// page of text or a textured background makes thousands).
 const MAX_ATTEMPTS: usize = 2000;
 /// At most this many triples are read from the gray pixels.
-const MAX_TRIPLES: usize = 6;
+const MAX_TRIPLES: usize = 2;
 
 /// The blurred finder-pattern candidates of a binarised frame (dark = set).
 pub(super) fn candidates(matrix: &BitMatrix) -> Vec<Candidate> {
@@ -311,7 +313,7 @@ fn triple(abc: [Candidate; 3]) -> Option<Triple> {
 }
 
 /// The symbol's outer corners for a `dim`-module grid through the three finder-pattern
-/// centres, in [`grid::read`]'s order and pixel convention.
+/// centres, in `grid::read`'s order and pixel convention.
 fn corners(t: &Triple, dim: usize) -> [Point; 4] {
     let span = (dim - 7) as f32;
     let u = (t.top_right - t.top_left) / span;

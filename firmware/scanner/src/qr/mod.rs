@@ -14,6 +14,13 @@
 //!    pattern the first look missed are read here. The regions are small and few, so a
 //!    frame without a ticket costs little more than the first look. Once the first look
 //!    has read a symbol, a second one that only this look could read is not looked for.
+//! 3. Third look, only when the first two read nothing: defocus and motion blur thicken
+//!    a finder pattern's dark rings past the proportions the detector accepts, so on a
+//!    blurred mid-sized symbol it finds no candidate at all. Looser finder patterns
+//!    (`blurred`: any dark–light–dark–light–dark crossing along the row, the column and
+//!    both diagonals with the widest core; a pair completed by looking where its third
+//!    must be) locate the symbol; only the region they span is doubled and sharpened
+//!    (`resample`) and read like the others, then from the loose triples themselves.
 //!
 //! The work per frame is bounded however many finder-like shapes it holds (see the
 //! `MAX_*` limits here and in `locate`).
@@ -87,7 +94,7 @@ fn second_look(full: &GrayFrame, patterns: &[ConcentricPattern], symbols: &mut V
 }
 
 /// At most this many regions around blurred finder-pattern triples get a third look.
-const MAX_BLURRED_REGIONS: usize = 2;
+const MAX_BLURRED_REGIONS: usize = 1;
 /// Unsharp masking of the doubled region: window radius (pixels) and amount.
 const SHARPEN_RADIUS: usize = 2;
 const SHARPEN_AMOUNT: f32 = 1.5;
