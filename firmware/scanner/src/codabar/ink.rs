@@ -48,7 +48,7 @@ pub fn ink_row(line: &[u8], min_bars: usize) -> Option<BitArray> {
     let mut row = BitArray::with_size(line.len() * SCALE);
     let mut drawn_to = 0usize;
     // `marks` alternates peaks and valleys: a valley's neighbours are its light peaks.
-    for k in 1..marks.len() - 1 {
+    for k in 1..marks.len().saturating_sub(1) {
         let (left, valley, right) = (marks[k - 1], marks[k], marks[k + 1]);
         if valley.value >= left.value {
             continue;
@@ -220,5 +220,9 @@ pub(crate) mod tests {
         assert!(ink_row(&line, 1).is_none_or(|row| bars(&row).len() < 3));
         assert!(ink_row(&[], 1).is_none());
         assert!(ink_row(&[7], 1).is_none());
+        for n in 0..6 {
+            let line: Vec<u8> = (0..n).map(|i| if i % 2 == 0 { 250 } else { 0 }).collect();
+            assert!(ink_row(&line, 0).is_none_or(|row| row.get_size() == 4 * n));
+        }
     }
 }
