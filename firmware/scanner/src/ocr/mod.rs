@@ -219,7 +219,7 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
         .filter(|(_, alive)| *alive)
         .map(|((reads, shading), _)| {
             let mut reads: Vec<classify::CharRead> = reads.into_iter().flatten().collect();
-            if reads.len() == shading.len() {
+            if reads.len() == shading.len() && bank.is_some_and(|b| b > 0) {
                 distrust_shaded(&mut reads, &shading);
             }
             reads
@@ -247,7 +247,9 @@ fn read_line(image: &GrayFrame, line: &segment::CellLine) -> Option<(f32, OcrLin
 /// Cells whose paper margins are darker than the line's usual paper by more than
 /// [`SHADED`] of the line's ink contrast (a finger, its shadow or the ticket's edge
 /// over part of the cell) keep their reading but at most [`SHADED_CONFIDENCE`]: a 2
-/// whose foot is under a finger is a good 7, and only the margins tell.
+/// whose foot is under a finger is a good blurred 7, and only the margins tell. Lines
+/// read with the sharp templates are left alone: a partial glyph matches no sharp
+/// digit well, and a finger's shadow near a sharp line is common.
 fn distrust_shaded(reads: &mut [classify::CharRead], shading: &[(f32, f32)]) {
     let median = |mut v: Vec<f32>| -> f32 {
         v.sort_by(f32::total_cmp);
