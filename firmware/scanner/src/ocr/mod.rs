@@ -605,6 +605,25 @@ mod tests {
     }
 
     #[test]
+    fn a_cell_with_shaded_margins_is_never_confident() {
+        let sure = classify::CharRead {
+            digit: 7,
+            score: 0.95,
+            confidence: 1.0,
+        };
+        let mut reads = vec![sure; 18];
+        // Paper margins at ink level 20, digits spreading 40 (contrast about 93); the
+        // last cell's margins are under a finger's shadow (ink 80).
+        let mut shading = vec![(20.0, 40.0); 18];
+        shading[17].0 = 80.0;
+        shading[3].0 = 30.0; // a little darker: still paper
+        distrust_shaded(&mut reads, &shading);
+        assert!(reads[17].confidence <= SHADED_CONFIDENCE);
+        assert_eq!(reads[17].digit, 7, "the reading stays");
+        assert!(reads[..17].iter().all(|r| r.confidence == 1.0));
+    }
+
+    #[test]
     fn cells_are_visited_from_the_middle_out_once_each() {
         for count in [1usize, 2, 17, 18, 24] {
             let order: Vec<usize> = middle_out(count).collect();
