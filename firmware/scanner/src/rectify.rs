@@ -23,6 +23,14 @@ pub const QUIET_REACH: u32 = 4 * BLOCK as u32;
 /// Bar blocks that make a group worth scanning (a barcode crosses a dozen or more).
 const MIN_BAR_BLOCKS: u32 = 6;
 
+/// Blocks of bars that make a span worth scanning: a readable barcode, narrow bars of
+/// 1.5 px or more, is at least three blocks long.
+const MIN_GROUP_BLOCKS: usize = 3;
+
+/// Grid distance (in blocks) at which two blocks of bars are neighbours: one block
+/// left incoherent by blur or glare does not split a barcode.
+const GROUP_REACH: usize = 2;
+
 /// Side of the square blocks whose structure tensor gives one local orientation.
 const BLOCK: usize = 16;
 
@@ -191,10 +199,13 @@ impl Texture {
     }
 
     /// Where a 1-D barcode read along the rows of [`rotate`]`(frame, degrees)` can be:
-    /// the canvas rows crossing a block of bars standing across them (gradient along
-    /// the rows, within `tolerance` degrees), widened by a block on each side, and the
-    /// stretch of those rows from the first such block to the last, widened by
-    /// [`QUIET_REACH`] for the quiet zones. Sorted by row, rows not overlapping.
+    /// one span per group of neighbouring blocks of bars standing across the rows
+    /// (gradient along the rows, within `tolerance` degrees; neighbours at most
+    /// [`GROUP_REACH`] blocks apart, so a block blur left incoherent does not split a
+    /// barcode), of at least [`MIN_GROUP_BLOCKS`] blocks: the canvas rows the group
+    /// crosses, widened by a block on each side, and the columns from its first block
+    /// to its last, widened by [`QUIET_REACH`] for the quiet zones. Spans that overlap
+    /// are merged, so no stretch of a canvas row is in two spans. Sorted by row.
     pub fn spans_crossing_bars(
         &self,
         frame: &GrayFrame,
@@ -206,40 +217,96 @@ impl Texture {
         let (cx, cy) = (frame.width() as f32 / 2.0, frame.height() as f32 / 2.0);
         // Rows of the turned canvas run along -degrees in the frame.
         let along = (-degrees).rem_euclid(180.0);
-        let clamp = |v: f32, end: u32| v.clamp(0.0, end as f32) as u32;
-        let mut spans: Vec<BarSpan> = self
+        let bars: Vec<&Block> = self
             .blocks
             .iter()
             .filter(|b| {
                 let off = (b.angle - along).rem_euclid(180.0);
                 b.coherence >= BAR_COHERENCE && off.min(180.0 - off) <= tolerance
             })
-            .map(|b| {
-                // Inverse of rotate()'s mapping: the block centre on the canvas.
-                let x = cos * (b.cx - cx) + sin * (b.cy - cy) + out_w as f32 / 2.0;
-                let y = -sin * (b.cx - cx) + cos * (b.cy - cy) + out_h as f32 / 2.0;
-                let (reach, quiet) = (BLOCK as f32, QUIET_REACH as f32);
-                BarSpan {
-                    rows: clamp((y - reach).floor(), out_h)..clamp((y + reach).ceil(), out_h),
-                    cols: clamp((x - quiet).floor(), out_w)..clamp((x + quiet).ceil(), out_w),
-                }
-            })
-            .filter(|s| !s.rows.is_empty() && !s.cols.is_empty())
             .collect();
-        spans.sort_unstable_by_key(|s| (s.rows.start, s.rows.end));
-        let mut merged: Vec<BarSpan> = Vec::with_capacity(spans.len());
-        for span in spans {
-            match merged.last_mut() {
-                Some(last) if span.rows.start <= last.rows.end => {
-                    last.rows.end = last.rows.end.max(span.rows.end);
-                    last.cols =
-                        last.cols.start.min(span.cols.start)..last.cols.end.max(span.cols.end);
+        let clamp = |v: f32, end: u32| v.clamp(0.0, end as f32) as u32;
+        let mut spans: Vec<BarSpan> = groups(&bars)
+            .into_iter()
+            .filter(|group| group.len() >= MIN_GROUP_BLOCKS)
+            .filter_map(|group| {
+                // Inverse of rotate()'s mapping: the block centres on the canvas.
+                let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+                for b in group {
+                    let x = cos * (b.cx - cx) + sin * (b.cy - cy) + out_w as f32 / 2.0;
+                    let y = -sin * (b.cx - cx) + cos * (b.cy - cy) + out_h as f32 / 2.0;
+                    (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
                 }
-                _ => merged.push(span),
+                let (reach, quiet) = (BLOCK as f32, QUIET_REACH as f32);
+                let span = BarSpan {
+                    rows: clamp((y0 - reach).floor(), out_h)..clamp((y1 + reach).ceil(), out_h),
+                    cols: clamp((x0 - quiet).floor(), out_w)..clamp((x1 + quiet).ceil(), out_w),
+                };
+                (!span.rows.is_empty() && !span.cols.is_empty()).then_some(span)
+            })
+            .collect();
+        // Merge overlapping spans until none overlap (a handful per frame).
+        let overlap =
+            |a: &std::ops::Range<u32>, b: &std::ops::Range<u32>| a.start < b.end && b.start < a.end;
+        let mut merged = true;
+        while merged {
+            merged = false;
+            'pairs: for i in 0..spans.len() {
+                for j in i + 1..spans.len() {
+                    if overlap(&spans[i].rows, &spans[j].rows)
+                        && overlap(&spans[i].cols, &spans[j].cols)
+                    {
+                        let other = spans.swap_remove(j);
+                        let span = &mut spans[i];
+                        span.rows = span.rows.start.min(other.rows.start)
+                            ..span.rows.end.max(other.rows.end);
+                        span.cols = span.cols.start.min(other.cols.start)
+                            ..span.cols.end.max(other.cols.end);
+                        merged = true;
+                        break 'pairs;
+                    }
+                }
             }
         }
-        merged
+        spans.sort_unstable_by_key(|s| (s.rows.start, s.cols.start));
+        spans
     }
+}
+
+/// Groups of blocks that are neighbours, directly or through each other: at most
+/// [`GROUP_REACH`] blocks apart in both directions of the frame's block grid.
+fn groups<'a>(blocks: &[&'a Block]) -> Vec<Vec<&'a Block>> {
+    let cell = |b: &Block| ((b.cx as i32) / BLOCK as i32, (b.cy as i32) / BLOCK as i32);
+    let at: std::collections::HashMap<(i32, i32), usize> = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (cell(b), i))
+        .collect();
+    let mut parent: Vec<usize> = (0..blocks.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let reach = GROUP_REACH as i32;
+    for (i, b) in blocks.iter().enumerate() {
+        let (x, y) = cell(b);
+        for dy in -reach..=reach {
+            for dx in -reach..=reach {
+                if let Some(&j) = at.get(&(x + dx, y + dy)) {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[a] = b;
+                }
+            }
+        }
+    }
+    let mut by_root: std::collections::HashMap<usize, Vec<&'a Block>> = Default::default();
+    for (i, b) in blocks.iter().enumerate() {
+        by_root.entry(root(&mut parent, i)).or_default().push(b);
+    }
+    by_root.into_values().collect()
 }
 
 /// Canvas rows and columns of a turned frame where bars stand across the rows
@@ -406,6 +473,58 @@ mod tests {
             .flat_map(|_| (0..width).map(|x| if (x / 6) % 2 == 0 { 20 } else { 235 }))
             .collect();
         GrayFrame::new(width, height, data).unwrap()
+    }
+
+    /// White paper with stripes (6 px period) in the given `(x, y, width, height)` boxes.
+    fn labels(width: u32, height: u32, boxes: &[(u32, u32, u32, u32)]) -> GrayFrame {
+        let mut data = vec![235u8; (width * height) as usize];
+        for &(x0, y0, w, h) in boxes {
+            for y in y0..y0 + h {
+                for x in (x0..x0 + w).filter(|x| (x / 6) % 2 == 0) {
+                    data[(y * width + x) as usize] = 20;
+                }
+            }
+        }
+        GrayFrame::new(width, height, data).unwrap()
+    }
+
+    #[test]
+    fn each_group_of_bars_gets_its_own_span() {
+        // Two barcodes side by side on the same rows, and a lone short patch of bars.
+        let frame = labels(
+            640,
+            240,
+            &[(40, 40, 200, 48), (400, 60, 200, 48), (300, 180, 20, 16)],
+        );
+        let spans = Texture::of(&frame).spans_crossing_bars(&frame, 0.0, 12.0);
+        assert_eq!(spans.len(), 2, "{spans:?}");
+        let (left, right) = (&spans[0].cols, &spans[1].cols);
+        assert!(
+            left.end <= right.start || right.end <= left.start,
+            "{spans:?}"
+        );
+        for (span, (x0, y0)) in spans.iter().zip([(40, 40), (400, 60)]) {
+            assert!(
+                span.cols.start <= x0 && span.cols.end >= x0 + 200,
+                "{span:?}"
+            );
+            assert!(
+                span.rows.start <= y0 + 8 && span.rows.end >= y0 + 40,
+                "{span:?}"
+            );
+            assert!(!span.rows.contains(&(y0 + 130)), "{span:?}");
+        }
+    }
+
+    #[test]
+    fn overlapping_groups_share_one_span() {
+        // Two barcodes three blocks apart on overlapping rows: separate groups, but the
+        // quiet zone of one reaches into the other, so their spans would share rows.
+        let frame = labels(560, 200, &[(40, 40, 200, 40), (290, 60, 200, 40)]);
+        let spans = Texture::of(&frame).spans_crossing_bars(&frame, 0.0, 12.0);
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        let cols = &spans[0].cols;
+        assert!(cols.start <= 40 && cols.end >= 490, "{spans:?}");
     }
 
     #[test]
