@@ -17,6 +17,10 @@ use crate::GrayFrame;
 /// Characters in a ticket's OCR line.
 pub const LINE_CHARS: usize = 18;
 
+/// Most cells a fitted line may span before it is taken for a ticket's line running
+/// on into other print (the reader accepts up to 18 + 6).
+const MAX_CELLS: usize = LINE_CHARS + 6;
+
 /// Shortest chain of components taken for a line (the rest may be broken or merged).
 const MIN_CHAIN: usize = 12;
 
@@ -607,14 +611,41 @@ fn chains(blobs: Vec<Blob>) -> Vec<CellLine> {
             continue;
         }
         let members: Vec<Blob> = chain.iter().map(|&i| blobs[i]).collect();
-        if let Some(line) = fit(&members) {
+        let found = fit_parts(&members);
+        if !found.is_empty() {
             for &i in &chain {
                 used[i] = true;
             }
-            lines.push(line);
+            lines.extend(found);
         }
     }
     lines
+}
+
+/// The line fitted to a chain, or, when the chain runs on into other print on the
+/// same baseline (more cells than a ticket's line can have), the lines fitted to its
+/// two parts either side of its widest gap.
+fn fit_parts(chain: &[Blob]) -> Vec<CellLine> {
+    let Some(line) = fit(chain) else {
+        return Vec::new();
+    };
+    if line.cells <= MAX_CELLS {
+        return vec![line];
+    }
+    let widest = chain
+        .windows(2)
+        .enumerate()
+        .max_by(|a, b| (a.1[1].cu - a.1[0].cu).total_cmp(&(b.1[1].cu - b.1[0].cu)))
+        .map(|(i, _)| i + 1);
+    let Some(at) = widest else {
+        return vec![line];
+    };
+    let parts: Vec<CellLine> = [&chain[..at], &chain[at..]]
+        .into_iter()
+        .filter(|part| part.len() >= MIN_CHAIN)
+        .filter_map(fit)
+        .collect();
+    if parts.is_empty() { vec![line] } else { parts }
 }
 
 /// Blobs with the pieces of broken characters joined: a small, blurred 0 or 8 whose
@@ -810,6 +841,28 @@ mod tests {
         assert_eq!(blobs.len(), 1);
         assert!((blobs[0].width - 21.0).abs() < 1.01, "{blobs:?}");
         assert!((blobs[0].height - 11.0).abs() < 1.01, "{blobs:?}");
+    }
+
+    #[test]
+    fn a_line_running_on_into_other_print_is_cut_at_its_widest_gap() {
+        let blob = |cu: f32| Blob {
+            cu,
+            cv: 50.0,
+            width: 7.0,
+            height: 11.0,
+        };
+        // Six blobs of other print, a gap of three pitches, then 18 characters.
+        let chain: Vec<Blob> = (0..6)
+            .map(|k| blob(k as f32 * 10.0))
+            .chain((0..18).map(|k| blob(80.0 + k as f32 * 10.0)))
+            .collect();
+        assert!(fit(&chain).expect("a fit").cells > MAX_CELLS);
+        let lines = fit_parts(&chain);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].cells, LINE_CHARS);
+        assert!((lines[0].origin.0 - 80.0).abs() < 0.5, "{lines:?}");
+        // A line of a ticket's length is left whole.
+        assert_eq!(fit_parts(&chain[6..]), vec![fit(&chain[6..]).unwrap()]);
     }
 
     #[test]
