@@ -301,12 +301,15 @@ fn choose_bank(
         return Some((0, sharp)); // a sharp line: the blurred banks cannot do better
     }
     let mut best = (score(&sharp), 0, sharp);
+    // Banks in order of blur: once a blurrier bank scores no better, a still blurrier
+    // one will not either.
     for b in 1..classify::BANKS {
         let reads = read(b);
         let s = score(&reads);
-        if s > best.0 {
-            best = (s, b, reads);
+        if s <= best.0 {
+            break;
         }
+        best = (s, b, reads);
     }
     Some((best.1, best.2))
 }
