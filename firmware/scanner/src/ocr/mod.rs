@@ -5,8 +5,11 @@
 //!
 //! Lines of 18 evenly pitched characters are found along the ticket's axes (its angle
 //! modulo 90°, from the QR or the frame's dominant edges) without turning the frame
-//! ([`segment`]), and each cell, sampled at the line's own angle, is matched against
-//! the templates both ways up ([`classify`]).
+//! ([`segment`]); when no line is read with certainty there, also along the angles the
+//! frame's own rows of characters run at (a page of text behind a small ticket sets the
+//! dominant edges). Each cell, sampled at the line's own angle, is matched against the
+//! templates both ways up ([`classify`]), in the template bank (sharp or blurred) that
+//! the line's middle cells match best.
 //!
 //! The policy ([`crate::policy`]) treats an OCR line as the weakest evidence: it needs an
 //! NW-7 read agreeing on the shared digits, or the same confident digits in several

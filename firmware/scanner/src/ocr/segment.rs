@@ -2,9 +2,9 @@
 //! ticket's axes, without turning the frame.
 //!
 //! The frame (halved when large: ticket digits are then still several pixels tall) is
-//! binarised against its local mean (uneven light, shadows) straight into runs of dark
-//! pixels per row; runs that touch (8-connected) are joined by union-find into
-//! components. Each component is measured along the ticket's axes — `u` along its rows
+//! binarised, 3×3 means against the local mean (noise; uneven light, shadows),
+//! straight into runs of dark pixels per row; runs that touch (8-connected) are joined
+//! by union-find into components ([`Ink`], once per frame, whatever the angle). Each component is measured along the ticket's axes — `u` along its rows
 //! of print, `v` across them — so its extents are those it would have in the frame
 //! turned upright. Components of character size whose neighbour lies about one pitch
 //! further along `u` (or along `v`, for a quarter-turned ticket) on the same baseline
