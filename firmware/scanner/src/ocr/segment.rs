@@ -434,7 +434,7 @@ impl Ink {
     }
 
     /// Angles (modulo 90°, in `(-45, 45]`) along which rows of equally tall blobs run
-    /// in the frame, other than `hint` (more than [`ANGLE_APART`] degrees from it and
+    /// in the frame, other than `hint` (more than 6 degrees from it and
     /// from each other), most rows first, at most `max` of them.
     ///
     /// The frame's dominant edge direction is not always the ticket's: a page of text
