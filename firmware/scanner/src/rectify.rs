@@ -182,7 +182,19 @@ impl Texture {
                     && near[i] > near[(i + BINS - 1) % BINS]
                     && near[i] >= near[(i + 1) % BINS]
             })
-            .map(|i| (near[i], i as f32 * 2.0 + 1.0))
+            .map(|i| {
+                // The mean direction of the peak's blocks, to a fraction of a bin.
+                let centre = i as f32 * 2.0 + 1.0;
+                let (mut sum, mut count) = (0f32, 0f32);
+                for b in self.blocks.iter().filter(|b| b.coherence >= BAR_COHERENCE) {
+                    let off = (b.angle - centre + 90.0).rem_euclid(180.0) - 90.0;
+                    if off.abs() <= 3.0 {
+                        sum += off;
+                        count += 1.0;
+                    }
+                }
+                (near[i], centre + sum / count.max(1.0))
+            })
             .collect();
         peaks.sort_by_key(|p| std::cmp::Reverse(p.0));
         peaks

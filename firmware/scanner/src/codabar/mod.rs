@@ -33,6 +33,10 @@ pub const MIN_AGREEING_ROWS: u32 = 2;
 /// rows-and-columns fallback for a wrong angle estimate would read the same lines again.
 const NEGLIGIBLE_ROTATION: f32 = 4.0;
 
+/// Angles closer than this (degrees) scan the same lines: an estimate a few degrees
+/// off still selects the barcode's blocks, but its lines run out of the bars.
+const SAME_ANGLE: f32 = 2.0;
+
 /// Scan angles tried at most per frame (the first estimate included).
 pub const MAX_ANGLES: usize = 3;
 
@@ -81,10 +85,7 @@ pub fn decode_codabar_with(frame: &GrayFrame, texture: &Texture, angle: f32) -> 
         if tried.len() == MAX_ANGLES {
             break;
         }
-        if tried
-            .iter()
-            .any(|&t| quarter_distance(t, at) < BAR_TOLERANCE)
-        {
+        if tried.iter().any(|&t| quarter_distance(t, at) < SAME_ANGLE) {
             continue;
         }
         tried.push(at);
