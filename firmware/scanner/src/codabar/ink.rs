@@ -25,7 +25,8 @@ const NOISE_STRETCH: usize = 16;
 /// A bar's depth below the paper must reach 1/this of the contrast nearby.
 const MIN_DEPTH_SHARE: u32 = 5;
 
-/// Extrema on each side whose lightest and darkest values set a bar's contrast.
+/// Bars (a valley and a peak each) on each side whose lightest and darkest values set
+/// a bar's contrast.
 const REACH: usize = 6;
 
 /// One local extremum of the line.
@@ -89,9 +90,10 @@ pub fn ink_row(line: &[u8], min_bars: usize) -> Option<BitArray> {
     Some(row)
 }
 
-/// Standard deviation of the sensor noise along the line, in gray levels, from the mean absolute second difference over stretches of
-/// [`NOISE_STRETCH`] pixels: the quietest tenth of them (paper, quiet zones) sees noise
-/// alone, where every stretch across bars also sees their edges.
+/// Standard deviation of the sensor noise along the line, in gray levels, from the mean
+/// absolute second difference over stretches of [`NOISE_STRETCH`] pixels: the quietest
+/// tenth of them (paper, quiet zones) sees noise alone, where every stretch across bars
+/// also sees their edges.
 fn noise(line: &[u8]) -> u32 {
     let mut stretches: Vec<u32> = line
         .chunks(NOISE_STRETCH + 2)
