@@ -199,14 +199,7 @@ impl Texture {
         peaks.sort_by_key(|p| std::cmp::Reverse(p.0));
         peaks
             .into_iter()
-            .map(|(_, angle)| {
-                let quarter = angle.rem_euclid(90.0);
-                if quarter > 45.0 {
-                    quarter - 90.0
-                } else {
-                    quarter
-                }
-            })
+            .map(|(_, angle)| modulo_quarter(angle))
             .collect()
     }
 

@@ -78,14 +78,16 @@ pub fn decode_codabar_with(frame: &GrayFrame, texture: &Texture, angle: f32) -> 
     let mut tried: Vec<f32> = Vec::new();
     let mut counts: HashMap<String, u32> = HashMap::new();
     let fallback = (angle.abs() >= NEGLIGIBLE_ROTATION).then_some(0.0);
-    for at in std::iter::once(angle)
-        .chain(texture.bar_angles())
-        .chain(fallback)
-    {
+    // The bar groups are only measured when the first angle reads no ticket.
+    let groups = std::iter::once_with(|| texture.bar_angles()).flatten();
+    for at in std::iter::once(angle).chain(groups).chain(fallback) {
         if tried.len() == MAX_ANGLES {
             break;
         }
-        if tried.iter().any(|&t| quarter_distance(t, at) < SAME_ANGLE) {
+        if tried
+            .iter()
+            .any(|&t| rectify::modulo_quarter(t - at).abs() < SAME_ANGLE)
+        {
             continue;
         }
         tried.push(at);
@@ -106,12 +108,6 @@ pub fn decode_codabar_with(frame: &GrayFrame, texture: &Texture, angle: f32) -> 
         .collect();
     symbols.sort_by(|a, b| b.rows.cmp(&a.rows).then_with(|| a.text.cmp(&b.text)));
     symbols
-}
-
-/// Degrees between two rotations taken modulo 90°.
-fn quarter_distance(a: f32, b: f32) -> f32 {
-    let d = (a - b).rem_euclid(90.0);
-    d.min(90.0 - d)
 }
 
 /// Scans lines along the ticket turned by `angle`, then across it if nothing agreed.
