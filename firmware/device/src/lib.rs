@@ -9,6 +9,7 @@
 //! * [`session`] — lifecycle gate, login, presets, review and registration.
 //! * [`scan_worker`] — the thread that feeds camera frames to the scanner's reader.
 //! * [`runtime`] — store, session and uplink wired together for the kiosk.
+//! * [`worker`] — the one way a thread is owned: named, stoppable, joined on drop.
 
 pub mod camera;
 pub mod client;
@@ -19,3 +20,4 @@ pub mod scan_worker;
 pub mod session;
 pub mod store;
 pub mod uplink;
+pub mod worker;
