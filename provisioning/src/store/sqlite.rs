@@ -930,8 +930,10 @@ impl Repository for SqliteRepository {
 
 #[cfg(test)]
 mod tests {
+    //! What only SQLite has: the file, its pragmas and migrations. The behaviour of the
+    //! trait is checked for every store by `tests/backoffice/conformance.rs`.
+
     use super::*;
-    use time::macros::{date, datetime};
 
     fn repo(dir: &tempfile::TempDir) -> SqliteRepository {
         SqliteRepository::open(&dir.path().join("b.db")).unwrap()
@@ -961,24 +963,6 @@ mod tests {
                 .query_row("SELECT COUNT(*) FROM vaccine_makers", [], |r| r.get(0))
                 .unwrap();
             assert_eq!(makers as usize, SEEDED_VACCINE_MAKERS.len());
-        }
-    }
-
-    fn record(ticket: &str, at: OffsetDateTime) -> Record {
-        Record {
-            id: Uuid::now_v7(),
-            registered_at: at,
-            vaccination_date: date!(2021 - 06 - 01),
-            municipality: "131016".parse().unwrap(),
-            ticket_number: TicketNumber::parse(ticket).unwrap(),
-            dose: 1,
-            ticket_kind: 1,
-            venue: "会場".into(),
-            doctor: "医師".into(),
-            maker: "モデルナ".into(),
-            lot: "L1".into(),
-            outcome: Outcome::ScreeningOnly,
-            operator: "op".into(),
         }
     }
 
@@ -1024,145 +1008,5 @@ mod tests {
             matches!(err, StoreError::SchemaTooNew { found: 99, .. }),
             "{err:?}"
         );
-    }
-
-    #[test]
-    fn device_lifecycle_rules() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = repo(&dir);
-        let device = NewDevice {
-            serial: "SN".into(),
-            imei: "490154203237518".into(),
-        };
-        r.register_device(&device, "t").unwrap();
-        assert!(matches!(
-            r.register_device(&device, "t"),
-            Err(StoreError::DuplicateDevice { .. })
-        ));
-        let code: MunicipalityCode = "131016".parse().unwrap();
-        assert!(matches!(
-            r.activate_device("SN", code, "t"),
-            Err(StoreError::WrongState {
-                state: Lifecycle::Factory,
-                ..
-            })
-        ));
-        assert!(matches!(
-            r.lock_device("SN", "t"),
-            Err(StoreError::WrongState { .. })
-        ));
-        let now = OffsetDateTime::now_utc();
-        let enrolled = r.record_enrollment("SN", "ab12", now).unwrap();
-        assert_eq!(enrolled.state, Lifecycle::AwaitingActivation);
-        // Until its first check-in the certificate may be replaced (a lost answer).
-        r.record_enrollment("SN", "ab12", now).unwrap();
-        r.record_check_in("SN", &CheckInRequest::default(), now)
-            .unwrap();
-        assert!(matches!(
-            r.record_enrollment("SN", "cd34", now),
-            Err(StoreError::WrongState { .. })
-        ));
-        assert_eq!(
-            r.device_by_fingerprint("ab12").unwrap().unwrap().serial,
-            "SN"
-        );
-        let active = r.activate_device("SN", code, "t").unwrap();
-        assert_eq!(
-            (active.state, active.municipality),
-            (Lifecycle::Active, Some(code))
-        );
-        assert_eq!(r.lock_device("SN", "t").unwrap().state, Lifecycle::Locked);
-        assert!(matches!(
-            r.activate_device("nope", code, "t"),
-            Err(StoreError::UnknownDevice { .. })
-        ));
-        let actions: Vec<String> = r
-            .audit_events(10)
-            .unwrap()
-            .into_iter()
-            .map(|e| e.action)
-            .collect();
-        assert_eq!(
-            actions,
-            [
-                "device.lock",
-                "device.activate",
-                "device.enroll",
-                "device.enroll",
-                "device.register"
-            ]
-        );
-    }
-
-    #[test]
-    fn a_failing_batch_stores_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = repo(&dir);
-        r.register_device(
-            &NewDevice {
-                serial: "SN".into(),
-                imei: "490154203237518".into(),
-            },
-            "t",
-        )
-        .unwrap();
-        let at = datetime!(2021-06-01 10:00 UTC);
-        // The device is unknown: the foreign key fails, the transaction rolls back and
-        // leaves neither records nor an audit event.
-        let events_before = r.audit_events(100).unwrap().len();
-        assert!(
-            r.store_records("SN-unknown", &[record("0000000001", at)], at)
-                .is_err()
-        );
-        let code: MunicipalityCode = "131016".parse().unwrap();
-        assert!(r.records(code, true).unwrap().is_empty());
-        assert_eq!(r.audit_events(100).unwrap().len(), events_before);
-        let receipts = r
-            .store_records(
-                "SN",
-                &[record("0000000001", at), record("0000000002", at)],
-                at,
-            )
-            .unwrap();
-        assert_eq!(receipts.len(), 2);
-        let counts = r.daily_counts(CountFilter::default()).unwrap();
-        assert_eq!(counts.len(), 1);
-        assert_eq!((counts[0].vaccinated, counts[0].screening_only), (0, 2));
-    }
-
-    #[test]
-    fn accounts_and_venues_stay_in_their_municipality() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = repo(&dir);
-        let chiyoda: MunicipalityCode = "131016".parse().unwrap();
-        let sapporo: MunicipalityCode = "011002".parse().unwrap();
-        let venue = r.add_venue(sapporo, "札幌会場", "t").unwrap();
-        assert!(matches!(
-            r.add_venue(sapporo, "札幌会場", "t"),
-            Err(StoreError::DuplicateVenue { .. })
-        ));
-        let account = |venue_id: Option<String>| NewAccount {
-            login_id: "a1".into(),
-            municipality: chiyoda,
-            password_phc: "$argon2id$x".into(),
-            venue_id,
-        };
-        assert!(matches!(
-            r.add_account(&account(Some(venue.clone())), "t"),
-            Err(StoreError::VenueOfOtherMunicipality { .. })
-        ));
-        assert!(matches!(
-            r.add_account(&account(Some("999".into())), "t"),
-            Err(StoreError::UnknownVenue { .. })
-        ));
-        r.add_account(&account(None), "t").unwrap();
-        assert!(matches!(
-            r.add_account(&account(None), "t"),
-            Err(StoreError::DuplicateAccount { .. })
-        ));
-        assert_eq!(r.accounts(chiyoda).unwrap().len(), 1);
-        assert!(r.accounts(sapporo).unwrap().is_empty());
-        assert_eq!(r.venues(sapporo).unwrap()[0].id, venue);
-        assert!(r.venues(chiyoda).unwrap().is_empty());
     }
 }
