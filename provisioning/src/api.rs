@@ -9,13 +9,14 @@ use axum::http::request::Parts;
 use axum::routing::post;
 use axum::{Json, Router};
 use time::OffsetDateTime;
+use vrs_protocol::MasterList;
 use vrs_protocol::wire::{
     self, Activation, CheckInRequest, CheckInResponse, DeviceConfig, EnrollRequest, EnrollResponse,
     ReceiptStatus, RecordBatch, RecordReceipts,
 };
-use vrs_protocol::{Lifecycle, MasterList};
 
 use crate::ca::{CaError, CertificateAuthority};
+use crate::domain::lifecycle;
 use crate::refusal::{ApiJson, Refusal};
 use crate::store::{Device, Repository, StoreError};
 use crate::tls::ClientCertificate;
@@ -114,7 +115,7 @@ async fn enroll(
         log::warn!("enrollment refused: IMEI mismatch for {}", device.serial);
         return Err(Refusal::imei_mismatch(&device.serial));
     }
-    if !device.may_enroll() {
+    if !lifecycle::may_enroll(&device) {
         log::warn!(
             "enrollment refused: {} is already {}",
             device.serial,
@@ -167,10 +168,8 @@ async fn check_in(
     let now = OffsetDateTime::now_utc();
     let master = state.master;
     let serial = device.serial.clone();
-    let lifecycle = device.state;
-    let municipality = device
-        .municipality
-        .filter(|_| matches!(lifecycle, Lifecycle::Active | Lifecycle::Locked));
+    let grant = lifecycle::check_in_grant(&device);
+    let municipality = grant.municipality;
     let (venues, makers, accounts) = blocking(&state.repo, move |repo| {
         repo.record_check_in(&serial, &heartbeat, now)?;
         let venues = match municipality {
@@ -178,7 +177,7 @@ async fn check_in(
             None => Vec::new(),
         };
         let accounts = match municipality {
-            Some(code) if lifecycle.allows_login() => repo.accounts(code)?,
+            Some(code) if grant.accounts => repo.accounts(code)?,
             _ => Vec::new(),
         };
         Ok((venues, repo.vaccine_makers()?, accounts))
@@ -195,9 +194,13 @@ async fn check_in(
         }),
         None => None,
     };
-    log::debug!("check-in from {} ({})", device.serial, lifecycle.as_str());
+    log::debug!(
+        "check-in from {} ({})",
+        device.serial,
+        device.state.as_str()
+    );
     Ok(Json(CheckInResponse {
-        lifecycle,
+        lifecycle: device.state,
         activation,
         venues,
         vaccine_makers: makers,

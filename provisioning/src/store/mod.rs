@@ -4,6 +4,10 @@
 //! embedded default; a PostgreSQL implementation will slot in behind the same trait (the
 //! `postgres://` URL scheme is reserved for it and refused with a typed error until then).
 //!
+//! Stores decide no business rule: inside one transaction they read the current rows, ask
+//! [`crate::domain`] what to do and write what it returns (with its audit event).
+//! `tests/backoffice/conformance.rs` holds the behaviour every store must show.
+//!
 //! The trait is synchronous: the server calls it from `tokio::task::spawn_blocking`, the
 //! CLI calls it directly. Implementations must be `Send + Sync` and do their own locking.
 
@@ -16,6 +20,9 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 use vrs_protocol::wire::{AccountVerifier, CheckInRequest, Receipt, Venue};
 use vrs_protocol::{Lifecycle, MunicipalityCode, Record};
+
+use crate::domain::lifecycle::{Transition, TransitionError};
+use crate::domain::venue::VenueError;
 
 /// Vaccine makers every new database starts with.
 pub const SEEDED_VACCINE_MAKERS: [&str; 4] = [
@@ -86,15 +93,19 @@ pub enum StoreError {
         /// The serial.
         serial: String,
     },
-    /// The device is not in a state that allows the operation.
-    #[error("端末 {serial} は現在「{}」のため、{action}できません", state.label_ja())]
+    /// The device is not in a state that allows the transition.
+    #[error(
+        "端末 {serial} は現在「{}」のため、{}できません",
+        state.label_ja(),
+        transition_ja(*transition)
+    )]
     WrongState {
         /// The serial.
         serial: String,
         /// Its current state.
         state: Lifecycle,
-        /// What was attempted, in Japanese (e.g. `アクティベート`).
-        action: &'static str,
+        /// What was attempted.
+        transition: Transition,
     },
     /// A venue with this name already exists in the municipality.
     #[error("市町村 {municipality} には会場「{name}」がすでにあります")]
@@ -137,6 +148,41 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+impl StoreError {
+    /// The refusal of a lifecycle transition of device `serial`.
+    pub fn wrong_state(serial: &str, refused: TransitionError) -> Self {
+        Self::WrongState {
+            serial: serial.to_owned(),
+            state: refused.from,
+            transition: refused.transition,
+        }
+    }
+}
+
+impl From<VenueError> for StoreError {
+    fn from(refused: VenueError) -> Self {
+        match refused {
+            VenueError::Unknown { id } => Self::UnknownVenue { id },
+            VenueError::OtherMunicipality {
+                id,
+                venue_municipality,
+            } => Self::VenueOfOtherMunicipality {
+                id,
+                venue_municipality,
+            },
+        }
+    }
+}
+
+/// A transition as the operator reads it, to end 「…できません」.
+fn transition_ja(transition: Transition) -> &'static str {
+    match transition {
+        Transition::Enroll => "証明書を発行",
+        Transition::Activate => "アクティベート",
+        Transition::Lock => "利用停止",
+    }
+}
+
 /// A device as the back office knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
@@ -158,19 +204,6 @@ pub struct Device {
     pub last_check_in_at: Option<OffsetDateTime>,
     /// Heartbeat of its last check-in.
     pub heartbeat: Option<CheckInRequest>,
-}
-
-impl Device {
-    /// Whether the device may (re-)enroll: a factory device, or one whose certificate was
-    /// issued but never used to check in — the enrollment answer may have been lost on a
-    /// dropped LTE link, and the tablet must be able to try again with a fresh key.
-    pub fn may_enroll(&self) -> bool {
-        match self.state {
-            Lifecycle::Factory => true,
-            Lifecycle::AwaitingActivation => self.last_check_in_at.is_none(),
-            _ => false,
-        }
-    }
 }
 
 /// One line of a bulk device registration.
@@ -266,9 +299,10 @@ pub trait Repository: Send + Sync {
     /// Every device, by serial.
     fn devices(&self) -> Result<Vec<Device>, StoreError>;
 
-    /// Records a successful enrollment: stores the certificate fingerprint and moves a
-    /// `factory` device to `awaiting_activation`. Fails with [`StoreError::WrongState`]
-    /// when the device is not in `factory` (e.g. a concurrent enrollment won).
+    /// Records a successful enrollment: stores the certificate fingerprint and moves the
+    /// device to `awaiting_activation`. Fails with [`StoreError::WrongState`] when
+    /// [`crate::domain::lifecycle::enroll`] refuses (the device has checked in since, or a
+    /// concurrent request changed it).
     fn record_enrollment(
         &self,
         serial: &str,

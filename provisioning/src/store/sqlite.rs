@@ -1,18 +1,25 @@
 //! The SQLite [`Repository`]: one file, WAL journal, foreign keys on, schema migrations
 //! tracked by `PRAGMA user_version`.
+//!
+//! Every write runs in one `IMMEDIATE` transaction that reads the rows a rule needs, asks
+//! [`crate::domain`] for the outcome and writes it with its audit event; SQL here only
+//! persists and queries.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
-use vrs_protocol::wire::{AccountVerifier, CheckInRequest, Receipt, ReceiptStatus, Venue};
+use vrs_protocol::wire::{AccountVerifier, CheckInRequest, Receipt, Venue};
 use vrs_protocol::{Lifecycle, MunicipalityCode, Outcome, Record, TicketNumber};
+
+use crate::domain::lifecycle::{self, DeviceChange};
+use crate::domain::supersede::{self, BusinessKey, Placement, Precedence};
+use crate::domain::venue;
 
 use super::{
     AuditEvent, CountFilter, Device, NewAccount, NewDevice, Repository, SEEDED_VACCINE_MAKERS,
@@ -255,21 +262,16 @@ fn parse_code(text: &str) -> Result<MunicipalityCode, StoreError> {
     })
 }
 
-fn micros(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
-}
-
-fn audit(
-    tx: &Connection,
-    at: OffsetDateTime,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: serde_json::Value,
-) -> Result<(), StoreError> {
+fn write_audit(tx: &Connection, event: &AuditEvent) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit_events (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![ts(at), actor, action, subject, detail.to_string()],
+        params![
+            ts(event.at),
+            event.actor,
+            event.action,
+            event.subject,
+            event.detail.to_string()
+        ],
     )?;
     Ok(())
 }
@@ -365,33 +367,46 @@ fn require_device(conn: &Connection, serial: &str) -> Result<Device, StoreError>
 
 fn insert_device(
     tx: &Connection,
-    device: &NewDevice,
+    new: &NewDevice,
     at: OffsetDateTime,
     actor: &str,
 ) -> Result<(), StoreError> {
+    let DeviceChange { device, event } = lifecycle::register(new, actor, at);
     let inserted = tx.execute(
         "INSERT INTO devices (serial, imei, state, registered_at) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (serial) DO NOTHING",
         params![
             device.serial,
             device.imei,
-            Lifecycle::Factory.as_str(),
-            ts(at)
+            device.state.as_str(),
+            ts(device.registered_at)
         ],
     )?;
     if inserted == 0 {
         return Err(StoreError::DuplicateDevice {
-            serial: device.serial.clone(),
+            serial: device.serial,
         });
     }
-    audit(
-        tx,
-        at,
-        actor,
-        "device.register",
-        &device.serial,
-        json!({ "imei": device.imei }),
-    )
+    write_audit(tx, &event)
+}
+
+/// Writes a lifecycle change (the columns a transition sets) and its audit event; returns
+/// the device as stored.
+fn write_device_change(tx: &Connection, change: &DeviceChange) -> Result<Device, StoreError> {
+    let device = &change.device;
+    tx.execute(
+        "UPDATE devices SET state = ?1, municipality = ?2, cert_fingerprint = ?3, \
+         enrolled_at = ?4 WHERE serial = ?5",
+        params![
+            device.state.as_str(),
+            device.municipality.map(MunicipalityCode::as_string),
+            device.cert_fingerprint,
+            device.enrolled_at.map(ts),
+            device.serial
+        ],
+    )?;
+    write_audit(tx, &change.event)?;
+    require_device(tx, &device.serial)
 }
 
 struct RecordRow {
@@ -437,11 +452,8 @@ impl RecordRow {
 
     fn into_stored(self) -> Result<StoredRecord, StoreError> {
         let corrupt = |what: String| StoreError::Corrupt { what };
-        let uuid = |text: &str| {
-            Uuid::parse_str(text).map_err(|e| corrupt(format!("記録ID「{text}」: {e}")))
-        };
         let record = Record {
-            id: uuid(&self.id)?,
+            id: parse_uuid(&self.id)?,
             registered_at: parse_ts(&self.registered_at, "登録日時")?,
             vaccination_date: parse_date(&self.vaccination_date)?,
             municipality: parse_code(&self.municipality)?,
@@ -463,7 +475,7 @@ impl RecordRow {
             record,
             received_at: parse_ts(&self.received_at, "受信日時")?,
             device_serial: self.device_serial,
-            superseded_by: self.superseded_by.as_deref().map(uuid).transpose()?,
+            superseded_by: self.superseded_by.as_deref().map(parse_uuid).transpose()?,
         })
     }
 }
@@ -497,84 +509,73 @@ fn insert_record(
             ts(received_at),
             device_serial,
             superseded_by.map(|id| id.to_string()),
-            micros(record.registered_at),
+            Precedence::of(record).registered_at_us,
         ],
     )?;
     Ok(())
 }
 
-/// Stores one record inside the batch transaction and says what became of it.
+/// Stores one record inside the batch transaction and says where it went.
 fn store_one(
     tx: &Connection,
     device_serial: &str,
     record: &Record,
     received_at: OffsetDateTime,
-) -> Result<ReceiptStatus, StoreError> {
-    let id = record.id.to_string();
-    let known: Option<i64> = tx
-        .query_row("SELECT 1 FROM records WHERE id = ?1", [&id], |r| r.get(0))
-        .optional()?;
-    if known.is_some() {
-        return Ok(ReceiptStatus::Duplicate);
-    }
-    let current: Option<(String, i64)> = tx
+) -> Result<Placement, StoreError> {
+    let id_stored = tx
+        .query_row(
+            "SELECT 1 FROM records WHERE id = ?1",
+            [record.id.to_string()],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    let key = BusinessKey::of(record);
+    let current = tx
         .query_row(
             "SELECT id, registered_at_us FROM records \
              WHERE municipality = ?1 AND ticket_number = ?2 AND dose = ?3 \
              AND superseded_by IS NULL",
             params![
-                record.municipality.as_string(),
-                record.ticket_number.as_str(),
-                record.dose
+                key.municipality.as_string(),
+                key.ticket_number.as_str(),
+                key.dose
             ],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
         )
-        .optional()?;
-    let Some((current_id, current_us)) = current else {
-        insert_record(tx, record, device_serial, received_at, None)?;
-        return Ok(ReceiptStatus::Stored);
-    };
-    // Newer wins; equal timestamps are ordered by the time-ordered (v7) id.
-    if (micros(record.registered_at), id.as_str()) >= (current_us, current_id.as_str()) {
-        tx.execute(
-            "UPDATE records SET superseded_by = ?1 WHERE id = ?2",
-            params![id, current_id],
-        )?;
-        insert_record(tx, record, device_serial, received_at, None)?;
-        audit(
-            tx,
-            received_at,
-            &format!("device:{device_serial}"),
-            "record.supersede",
-            &current_id,
-            json!({
-                "superseded_by": id,
-                "municipality": record.municipality.as_string(),
-                "ticket": record.ticket_number.masked(),
-                "dose": record.dose,
-            }),
-        )?;
-        Ok(ReceiptStatus::Overwrote)
-    } else {
-        let current_uuid = Uuid::parse_str(&current_id).map_err(|e| StoreError::Corrupt {
-            what: format!("記録ID「{current_id}」: {e}"),
-        })?;
-        insert_record(tx, record, device_serial, received_at, Some(current_uuid))?;
-        audit(
-            tx,
-            received_at,
-            &format!("device:{device_serial}"),
-            "record.late",
-            &id,
-            json!({
-                "superseded_by": current_id,
-                "municipality": record.municipality.as_string(),
-                "ticket": record.ticket_number.masked(),
-                "dose": record.dose,
-            }),
-        )?;
-        Ok(ReceiptStatus::Stored)
+        .optional()?
+        .map(|(id, registered_at_us)| {
+            Ok::<_, StoreError>(Precedence {
+                registered_at_us,
+                id: parse_uuid(&id)?,
+            })
+        })
+        .transpose()?;
+    let placement = supersede::place(record, id_stored, current);
+    match placement {
+        Placement::Duplicate => return Ok(placement),
+        Placement::First => insert_record(tx, record, device_serial, received_at, None)?,
+        Placement::Overwrites { previous } => {
+            tx.execute(
+                "UPDATE records SET superseded_by = ?1 WHERE id = ?2",
+                params![record.id.to_string(), previous.to_string()],
+            )?;
+            insert_record(tx, record, device_serial, received_at, None)?;
+        }
+        Placement::Late { current } => {
+            insert_record(tx, record, device_serial, received_at, Some(current))?;
+        }
     }
+    if let Some(event) = placement.event(record, device_serial, received_at) {
+        write_audit(tx, &event)?;
+    }
+    Ok(placement)
+}
+
+fn parse_uuid(text: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(text).map_err(|e| StoreError::Corrupt {
+        what: format!("記録ID「{text}」: {e}"),
+    })
 }
 
 impl Repository for SqliteRepository {
@@ -628,32 +629,9 @@ impl Repository for SqliteRepository {
     ) -> Result<Device, StoreError> {
         self.write(|tx| {
             let device = require_device(tx, serial)?;
-            if !device.may_enroll() {
-                return Err(StoreError::WrongState {
-                    serial: serial.to_owned(),
-                    state: device.state,
-                    action: "証明書を発行",
-                });
-            }
-            tx.execute(
-                "UPDATE devices SET state = ?1, cert_fingerprint = ?2, enrolled_at = ?3 \
-                 WHERE serial = ?4",
-                params![
-                    Lifecycle::AwaitingActivation.as_str(),
-                    cert_fingerprint,
-                    ts(at),
-                    serial
-                ],
-            )?;
-            audit(
-                tx,
-                at,
-                &format!("device:{serial}"),
-                "device.enroll",
-                serial,
-                json!({ "cert_sha256": cert_fingerprint }),
-            )?;
-            require_device(tx, serial)
+            let change = lifecycle::enroll(&device, cert_fingerprint, at)
+                .map_err(|refused| StoreError::wrong_state(serial, refused))?;
+            write_device_change(tx, &change)
         })
     }
 
@@ -666,26 +644,9 @@ impl Repository for SqliteRepository {
         let now = OffsetDateTime::now_utc();
         self.write(|tx| {
             let device = require_device(tx, serial)?;
-            if device.state != Lifecycle::AwaitingActivation {
-                return Err(StoreError::WrongState {
-                    serial: serial.to_owned(),
-                    state: device.state,
-                    action: "アクティベート",
-                });
-            }
-            tx.execute(
-                "UPDATE devices SET state = ?1, municipality = ?2 WHERE serial = ?3",
-                params![Lifecycle::Active.as_str(), municipality.as_string(), serial],
-            )?;
-            audit(
-                tx,
-                now,
-                actor,
-                "device.activate",
-                serial,
-                json!({ "municipality": municipality.as_string() }),
-            )?;
-            require_device(tx, serial)
+            let change = lifecycle::activate(&device, municipality, actor, now)
+                .map_err(|refused| StoreError::wrong_state(serial, refused))?;
+            write_device_change(tx, &change)
         })
     }
 
@@ -693,29 +654,9 @@ impl Repository for SqliteRepository {
         let now = OffsetDateTime::now_utc();
         self.write(|tx| {
             let device = require_device(tx, serial)?;
-            if !matches!(
-                device.state,
-                Lifecycle::AwaitingActivation | Lifecycle::Active
-            ) {
-                return Err(StoreError::WrongState {
-                    serial: serial.to_owned(),
-                    state: device.state,
-                    action: "利用停止",
-                });
-            }
-            tx.execute(
-                "UPDATE devices SET state = ?1 WHERE serial = ?2",
-                params![Lifecycle::Locked.as_str(), serial],
-            )?;
-            audit(
-                tx,
-                now,
-                actor,
-                "device.lock",
-                serial,
-                json!({ "previous_state": device.state.as_str() }),
-            )?;
-            require_device(tx, serial)
+            let change = lifecycle::lock(&device, actor, now)
+                .map_err(|refused| StoreError::wrong_state(serial, refused))?;
+            write_device_change(tx, &change)
         })
     }
 
@@ -771,14 +712,7 @@ impl Repository for SqliteRepository {
                 });
             }
             let id = tx.last_insert_rowid().to_string();
-            audit(
-                tx,
-                now,
-                actor,
-                "venue.add",
-                &id,
-                json!({ "municipality": municipality.as_string(), "name": name }),
-            )?;
+            write_audit(tx, &venue::venue_added(&id, municipality, name, actor, now))?;
             Ok(id)
         })
     }
@@ -812,24 +746,23 @@ impl Repository for SqliteRepository {
         self.write(|tx| {
             let venue_id = match &account.venue_id {
                 Some(id) => {
-                    let unknown = || StoreError::UnknownVenue { id: id.clone() };
-                    let numeric: i64 = id.parse().map_err(|_| unknown())?;
-                    let venue_municipality: String = tx
-                        .query_row(
-                            "SELECT municipality FROM venues WHERE id = ?1",
-                            [numeric],
-                            |r| r.get(0),
-                        )
-                        .optional()?
-                        .ok_or_else(unknown)?;
-                    let venue_municipality = parse_code(&venue_municipality)?;
-                    if venue_municipality != account.municipality {
-                        return Err(StoreError::VenueOfOtherMunicipality {
-                            id: id.clone(),
-                            venue_municipality,
-                        });
-                    }
-                    Some(numeric)
+                    // Venue ids are this store's integer row ids: any other text names none.
+                    let numeric = id.parse::<i64>().ok();
+                    let venue_municipality = match numeric {
+                        Some(numeric) => tx
+                            .query_row(
+                                "SELECT municipality FROM venues WHERE id = ?1",
+                                [numeric],
+                                |r| r.get::<_, String>(0),
+                            )
+                            .optional()?
+                            .as_deref()
+                            .map(parse_code)
+                            .transpose()?,
+                        None => None,
+                    };
+                    venue::check_account_venue(account.municipality, id, venue_municipality)?;
+                    numeric
                 }
                 None => None,
             };
@@ -849,17 +782,7 @@ impl Repository for SqliteRepository {
                     login_id: account.login_id.clone(),
                 });
             }
-            audit(
-                tx,
-                now,
-                actor,
-                "account.add",
-                &account.login_id,
-                json!({
-                    "municipality": account.municipality.as_string(),
-                    "venue_id": account.venue_id,
-                }),
-            )
+            write_audit(tx, &venue::account_added(account, actor, now))
         })
     }
 
@@ -888,27 +811,19 @@ impl Repository for SqliteRepository {
         received_at: OffsetDateTime,
     ) -> Result<Vec<Receipt>, StoreError> {
         self.write(|tx| {
-            let mut receipts = Vec::with_capacity(records.len());
-            let mut counts = [0u32; 3];
-            for record in records {
-                let status = store_one(tx, device_serial, record, received_at)?;
-                counts[status as usize] += 1;
-                receipts.push(Receipt {
-                    id: record.id,
-                    status,
-                });
-            }
-            audit(
+            let receipts = records
+                .iter()
+                .map(|record| {
+                    let placement = store_one(tx, device_serial, record, received_at)?;
+                    Ok(Receipt {
+                        id: record.id,
+                        status: placement.receipt_status(),
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            write_audit(
                 tx,
-                received_at,
-                &format!("device:{device_serial}"),
-                "records.upload",
-                device_serial,
-                json!({
-                    "stored": counts[ReceiptStatus::Stored as usize],
-                    "duplicate": counts[ReceiptStatus::Duplicate as usize],
-                    "overwrote": counts[ReceiptStatus::Overwrote as usize],
-                }),
+                &supersede::upload_event(device_serial, &receipts, received_at),
             )?;
             Ok(receipts)
         })
@@ -978,16 +893,7 @@ impl Repository for SqliteRepository {
     }
 
     fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
-        self.write(|tx| {
-            audit(
-                tx,
-                event.at,
-                &event.actor,
-                &event.action,
-                &event.subject,
-                event.detail.clone(),
-            )
-        })
+        self.write(|tx| write_audit(tx, event))
     }
 
     fn audit_events(&self, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
@@ -1024,8 +930,10 @@ impl Repository for SqliteRepository {
 
 #[cfg(test)]
 mod tests {
+    //! What only SQLite has: the file, its pragmas and migrations. The behaviour of the
+    //! trait is checked for every store by `tests/backoffice/conformance.rs`.
+
     use super::*;
-    use time::macros::{date, datetime};
 
     fn repo(dir: &tempfile::TempDir) -> SqliteRepository {
         SqliteRepository::open(&dir.path().join("b.db")).unwrap()
@@ -1055,24 +963,6 @@ mod tests {
                 .query_row("SELECT COUNT(*) FROM vaccine_makers", [], |r| r.get(0))
                 .unwrap();
             assert_eq!(makers as usize, SEEDED_VACCINE_MAKERS.len());
-        }
-    }
-
-    fn record(ticket: &str, at: OffsetDateTime) -> Record {
-        Record {
-            id: Uuid::now_v7(),
-            registered_at: at,
-            vaccination_date: date!(2021 - 06 - 01),
-            municipality: "131016".parse().unwrap(),
-            ticket_number: TicketNumber::parse(ticket).unwrap(),
-            dose: 1,
-            ticket_kind: 1,
-            venue: "会場".into(),
-            doctor: "医師".into(),
-            maker: "モデルナ".into(),
-            lot: "L1".into(),
-            outcome: Outcome::ScreeningOnly,
-            operator: "op".into(),
         }
     }
 
@@ -1118,145 +1008,5 @@ mod tests {
             matches!(err, StoreError::SchemaTooNew { found: 99, .. }),
             "{err:?}"
         );
-    }
-
-    #[test]
-    fn device_lifecycle_rules() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = repo(&dir);
-        let device = NewDevice {
-            serial: "SN".into(),
-            imei: "490154203237518".into(),
-        };
-        r.register_device(&device, "t").unwrap();
-        assert!(matches!(
-            r.register_device(&device, "t"),
-            Err(StoreError::DuplicateDevice { .. })
-        ));
-        let code: MunicipalityCode = "131016".parse().unwrap();
-        assert!(matches!(
-            r.activate_device("SN", code, "t"),
-            Err(StoreError::WrongState {
-                state: Lifecycle::Factory,
-                ..
-            })
-        ));
-        assert!(matches!(
-            r.lock_device("SN", "t"),
-            Err(StoreError::WrongState { .. })
-        ));
-        let now = OffsetDateTime::now_utc();
-        let enrolled = r.record_enrollment("SN", "ab12", now).unwrap();
-        assert_eq!(enrolled.state, Lifecycle::AwaitingActivation);
-        // Until its first check-in the certificate may be replaced (a lost answer).
-        r.record_enrollment("SN", "ab12", now).unwrap();
-        r.record_check_in("SN", &CheckInRequest::default(), now)
-            .unwrap();
-        assert!(matches!(
-            r.record_enrollment("SN", "cd34", now),
-            Err(StoreError::WrongState { .. })
-        ));
-        assert_eq!(
-            r.device_by_fingerprint("ab12").unwrap().unwrap().serial,
-            "SN"
-        );
-        let active = r.activate_device("SN", code, "t").unwrap();
-        assert_eq!(
-            (active.state, active.municipality),
-            (Lifecycle::Active, Some(code))
-        );
-        assert_eq!(r.lock_device("SN", "t").unwrap().state, Lifecycle::Locked);
-        assert!(matches!(
-            r.activate_device("nope", code, "t"),
-            Err(StoreError::UnknownDevice { .. })
-        ));
-        let actions: Vec<String> = r
-            .audit_events(10)
-            .unwrap()
-            .into_iter()
-            .map(|e| e.action)
-            .collect();
-        assert_eq!(
-            actions,
-            [
-                "device.lock",
-                "device.activate",
-                "device.enroll",
-                "device.enroll",
-                "device.register"
-            ]
-        );
-    }
-
-    #[test]
-    fn a_failing_batch_stores_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = repo(&dir);
-        r.register_device(
-            &NewDevice {
-                serial: "SN".into(),
-                imei: "490154203237518".into(),
-            },
-            "t",
-        )
-        .unwrap();
-        let at = datetime!(2021-06-01 10:00 UTC);
-        // The device is unknown: the foreign key fails, the transaction rolls back and
-        // leaves neither records nor an audit event.
-        let events_before = r.audit_events(100).unwrap().len();
-        assert!(
-            r.store_records("SN-unknown", &[record("0000000001", at)], at)
-                .is_err()
-        );
-        let code: MunicipalityCode = "131016".parse().unwrap();
-        assert!(r.records(code, true).unwrap().is_empty());
-        assert_eq!(r.audit_events(100).unwrap().len(), events_before);
-        let receipts = r
-            .store_records(
-                "SN",
-                &[record("0000000001", at), record("0000000002", at)],
-                at,
-            )
-            .unwrap();
-        assert_eq!(receipts.len(), 2);
-        let counts = r.daily_counts(CountFilter::default()).unwrap();
-        assert_eq!(counts.len(), 1);
-        assert_eq!((counts[0].vaccinated, counts[0].screening_only), (0, 2));
-    }
-
-    #[test]
-    fn accounts_and_venues_stay_in_their_municipality() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = repo(&dir);
-        let chiyoda: MunicipalityCode = "131016".parse().unwrap();
-        let sapporo: MunicipalityCode = "011002".parse().unwrap();
-        let venue = r.add_venue(sapporo, "札幌会場", "t").unwrap();
-        assert!(matches!(
-            r.add_venue(sapporo, "札幌会場", "t"),
-            Err(StoreError::DuplicateVenue { .. })
-        ));
-        let account = |venue_id: Option<String>| NewAccount {
-            login_id: "a1".into(),
-            municipality: chiyoda,
-            password_phc: "$argon2id$x".into(),
-            venue_id,
-        };
-        assert!(matches!(
-            r.add_account(&account(Some(venue.clone())), "t"),
-            Err(StoreError::VenueOfOtherMunicipality { .. })
-        ));
-        assert!(matches!(
-            r.add_account(&account(Some("999".into())), "t"),
-            Err(StoreError::UnknownVenue { .. })
-        ));
-        r.add_account(&account(None), "t").unwrap();
-        assert!(matches!(
-            r.add_account(&account(None), "t"),
-            Err(StoreError::DuplicateAccount { .. })
-        ));
-        assert_eq!(r.accounts(chiyoda).unwrap().len(), 1);
-        assert!(r.accounts(sapporo).unwrap().is_empty());
-        assert_eq!(r.venues(sapporo).unwrap()[0].id, venue);
-        assert!(r.venues(chiyoda).unwrap().is_empty());
     }
 }
