@@ -44,7 +44,7 @@ pub struct Timing {
     pub command: Duration,
     /// Timeout of `AT+CPIN="..."` (the SIM checks the PIN).
     pub pin: Duration,
-    /// Timeout of `AT+QNETDEVCTL=...` (bringing the data call up).
+    /// Timeout of bringing the data call up (`AT+QNETDEVCTL=...` on the EC25).
     pub data_call: Duration,
     /// Pause between attempts to open the port while it is missing or mute.
     pub reopen_interval: Duration,
@@ -80,8 +80,8 @@ pub struct ModemConfig {
     pub poll_interval: Duration,
     /// Last rung of the recovery ladder; `None` when the hardware has no power switch.
     pub power_cycle: Option<PowerCycleHook>,
-    /// Whether to set up the data bearer (`usbnet`, `CGDCONT`, `QNETDEVCTL`); when false
-    /// the thread only observes.
+    /// Whether to set up the data bearer (the vendor's preparation, `AT+CGDCONT`, the data
+    /// call); when false the thread only observes.
     pub manage_data: bool,
     /// Timeouts and pacing.
     pub timing: Timing,
