@@ -88,7 +88,7 @@ fn start(config: SimConfig) -> SimHandle {
 fn healthy_modem_reports_everything_and_brings_data_up() {
     let dir = tempfile::tempdir().unwrap();
     let sim = start(sim_config(dir.path()));
-    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at")));
+    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at"))).unwrap();
     let s = wait_for(&modem, "registered with data", |s| {
         healthy(s) && s.iccid.is_some()
     });
@@ -135,7 +135,7 @@ fn no_sim_is_a_state_not_a_retry_storm() {
         fault: Fault::NoSim,
         ..sim_config(dir.path())
     });
-    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at")));
+    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at"))).unwrap();
     wait_for(&modem, "no SIM", |s| s.sim == SimState::Missing);
     let s = more_polls(&modem, 3);
     assert_eq!(s.sim, SimState::Missing);
@@ -158,7 +158,7 @@ fn wrong_pin_is_reported_and_never_retried() {
         fault: Fault::PinLocked,
         ..sim_config(dir.path())
     });
-    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at")));
+    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at"))).unwrap();
     let s = wait_for(&modem, "PIN required", |s| {
         matches!(
             s.sim,
@@ -206,7 +206,7 @@ fn configured_pin_is_tried_at_most_once() {
     });
     let mut config = modem_config(dir.path().join("ec25-at"));
     config.pin = Some("9999".into());
-    let modem = Modem::spawn(config);
+    let modem = Modem::spawn(config).unwrap();
     wait_for(&modem, "configured PIN rejected", |s| s.pin_rejected);
     let s = more_polls(&modem, 4);
     assert_eq!(
@@ -227,7 +227,7 @@ fn configured_right_pin_unlocks() {
     });
     let mut config = modem_config(dir.path().join("ec25-at"));
     config.pin = Some("1234".into());
-    let modem = Modem::spawn(config);
+    let modem = Modem::spawn(config).unwrap();
     wait_for(&modem, "registered", healthy);
 }
 
@@ -235,7 +235,7 @@ fn configured_right_pin_unlocks() {
 fn no_signal_is_a_state() {
     let dir = tempfile::tempdir().unwrap();
     let sim = start(sim_config(dir.path()));
-    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at")));
+    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at"))).unwrap();
     wait_for(&modem, "registered", healthy);
     sim.set_fault(Fault::NoSignal);
     let s = wait_for(&modem, "searching", |s| {
@@ -261,7 +261,7 @@ fn survives_line_fault(fault: Fault) {
         fault,
         ..sim_config(dir.path())
     });
-    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at")));
+    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at"))).unwrap();
     wait_for(&modem, "registered", |s| healthy(s) && s.iccid.is_some());
     let s = more_polls(&modem, 3);
     assert!(healthy(&s), "{s:#?}");
@@ -295,7 +295,7 @@ fn urc_inside_a_response() {
 fn one_off_hang_is_recovered_without_reset() {
     let dir = tempfile::tempdir().unwrap();
     let sim = start(sim_config(dir.path()));
-    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at")));
+    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at"))).unwrap();
     wait_for(&modem, "registered", healthy);
     sim.set_fault(Fault::HangOnce);
     wait_for(&modem, "a timeout", |s| s.recovery.timeouts >= 1);
@@ -331,7 +331,7 @@ fn wedged_modem_is_revived_only_by_the_power_cycle() {
     let calls = Arc::new(AtomicU32::new(0));
     let mut config = modem_config(dir.path().join("ec25-at"));
     config.power_cycle = Some(counting_hook(&calls, Some(&sim)));
-    let modem = Modem::spawn(config);
+    let modem = Modem::spawn(config).unwrap();
     wait_for(&modem, "registered", healthy);
 
     sim.set_fault(Fault::Wedged);
@@ -353,7 +353,7 @@ fn recovery_is_rate_limited() {
     let mut config = modem_config(dir.path().join("ec25-at"));
     // This hook does not help: the modem stays wedged.
     config.power_cycle = Some(counting_hook(&calls, None));
-    let modem = Modem::spawn(config);
+    let modem = Modem::spawn(config).unwrap();
     wait_for(&modem, "registered", healthy);
 
     sim.set_fault(Fault::Wedged);
@@ -391,7 +391,7 @@ fn reenumeration_under_a_new_path_is_followed() {
     let first = sim.path();
     let mut config = modem_config(first.clone());
     config.reopen_candidates = vec![dir.path().join("ttyUSB*")];
-    let modem = Modem::spawn(config);
+    let modem = Modem::spawn(config).unwrap();
     let s = wait_for(&modem, "registered", healthy);
     assert_eq!(s.port.as_deref(), Some(first.as_path()));
 
@@ -413,7 +413,7 @@ fn usbnet_not_ecm_is_switched_and_applied_by_one_reboot() {
         usbnet: 0,
         ..sim_config(dir.path())
     });
-    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at")));
+    let modem = Modem::spawn(modem_config(dir.path().join("ec25-at"))).unwrap();
     let s = wait_for(&modem, "data up after reboot", healthy);
     assert_eq!(s.data, DataBearer::Connected);
     assert_eq!(count(&sim, |c| c == "AT+QCFG=\"usbnet\",1"), 1);

@@ -42,7 +42,15 @@ fn main() -> ExitCode {
         allow_reset: false,
         ..RecoveryPolicy::default()
     };
-    let modem = Modem::spawn(config);
+    let modem = match Modem::spawn(config) {
+        Ok(modem) => modem,
+        Err(e) => {
+            eprintln!(
+                "エラー: モバイル通信の処理を開始できませんでした（{e}）。しばらくしてからもう一度実行してください。"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
     let deadline = Instant::now() + Duration::from_secs(args.timeout.max(1));
     let status = loop {
         let status = modem.status();

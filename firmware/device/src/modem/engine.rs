@@ -3,13 +3,12 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::framer::Framer;
 use super::parse::{self, CmeError};
 use super::port::{Port, READ_SLICE};
+use crate::worker::Shared;
 
 /// The information lines of a successful command (echo and final `OK` removed).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -113,24 +112,36 @@ fn final_result(line: &str) -> Option<Final> {
         .map(|r| Final::Other((*r).to_string()))
 }
 
-/// Prefixes of unsolicited result codes this engine knows.
-const URC_PREFIXES: &[&str] = &[
-    "+CEREG:",
-    "+CREG:",
-    "+CGREG:",
-    "+CPIN:",
-    "+QIND:",
-    "+QUSIM:",
-    "+CTZV:",
-    "+CTZE:",
-    "+QNETDEVSTATUS:",
-    "+CGEV:",
-    "+CMTI:",
-    "+CRING:",
-    "+QSTAT:",
-];
-/// Whole-line URCs.
-const URC_LINES: &[&str] = &["RDY", "POWERED DOWN", "RING"];
+/// Unsolicited result codes recognised by their prefix or as a whole line.
+#[derive(Debug, Clone, Copy)]
+pub struct UrcSet {
+    /// Line prefixes, colon included (`+CEREG:`).
+    pub prefixes: &'static [&'static str],
+    /// Whole lines (`RING`).
+    pub lines: &'static [&'static str],
+}
+
+impl UrcSet {
+    /// The 3GPP TS 27.007 URCs.
+    pub const GENERIC: UrcSet = UrcSet {
+        prefixes: &[
+            "+CEREG:", "+CREG:", "+CGREG:", "+CPIN:", "+CTZV:", "+CTZE:", "+CGEV:", "+CMTI:",
+            "+CRING:",
+        ],
+        lines: &["RING"],
+    };
+
+    fn prefix_of(&self, line: &str) -> Option<&'static str> {
+        self.prefixes
+            .iter()
+            .find(|p| parse::payload(line, p).is_some())
+            .copied()
+    }
+
+    fn is_line(&self, line: &str) -> bool {
+        self.lines.iter().any(|u| line.eq_ignore_ascii_case(u))
+    }
+}
 
 /// The command's name for prefix ownership: `AT+CEREG?` → `+CEREG`.
 fn command_name(command: &str) -> &str {
@@ -139,14 +150,15 @@ fn command_name(command: &str) -> &str {
     &body[..end]
 }
 
-/// Whether `line`, seen while `command` is pending (or `None`), is unsolicited.
-pub fn is_urc(line: &str, command: Option<&str>) -> bool {
-    if URC_LINES.iter().any(|u| line.eq_ignore_ascii_case(u)) {
+/// Whether `line`, seen while `command` is pending (or `None`), is unsolicited: a 3GPP URC
+/// or one of `vendor`'s.
+pub fn is_urc(line: &str, command: Option<&str>, vendor: &UrcSet) -> bool {
+    if UrcSet::GENERIC.is_line(line) || vendor.is_line(line) {
         return true;
     }
-    let Some(prefix) = URC_PREFIXES
-        .iter()
-        .find(|p| parse::payload(line, p).is_some())
+    let Some(prefix) = UrcSet::GENERIC
+        .prefix_of(line)
+        .or_else(|| vendor.prefix_of(line))
     else {
         // Unknown lines belong to the pending command; with none pending they are URCs.
         return command.is_none();
@@ -181,33 +193,58 @@ pub fn redact(command: &str) -> String {
     }
 }
 
+/// Tells an engine that waits to give up.
+pub trait Abort {
+    /// Whether to give up now.
+    fn aborted(&self) -> bool;
+}
+
+/// A worker's engine gives up once its thread is asked to stop.
+impl<S> Abort for Shared<S> {
+    fn aborted(&self) -> bool {
+        self.stopping()
+    }
+}
+
 /// Runs AT commands over a [`Port`], one at a time.
-#[derive(Debug)]
-pub struct Engine {
+pub struct Engine<'a> {
     port: Port,
     framer: Framer,
     /// Lines framed but not consumed yet.
     backlog: VecDeque<String>,
     /// URCs collected while waiting, for the caller to take.
     urcs: Vec<String>,
-    abort: Option<Arc<AtomicBool>>,
+    /// The vendor's URCs, recognised besides the 3GPP ones.
+    vendor_urcs: &'static UrcSet,
+    abort: Option<&'a dyn Abort>,
 }
 
-impl Engine {
-    /// Wraps an open port.
-    pub fn new(port: Port) -> Self {
+impl std::fmt::Debug for Engine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("port", &self.port)
+            .field("backlog", &self.backlog)
+            .field("urcs", &self.urcs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Engine<'a> {
+    /// Wraps an open port of a modem whose own URCs are `vendor_urcs`.
+    pub fn new(port: Port, vendor_urcs: &'static UrcSet) -> Self {
         Engine {
             port,
             framer: Framer::new(),
             backlog: VecDeque::new(),
             urcs: Vec::new(),
+            vendor_urcs,
             abort: None,
         }
     }
 
-    /// Makes every wait return [`EngineError::Aborted`] once `flag` is set.
-    pub fn with_abort(mut self, flag: Arc<AtomicBool>) -> Self {
-        self.abort = Some(flag);
+    /// Makes every wait return [`EngineError::Aborted`] once `abort` says so.
+    pub fn with_abort(mut self, abort: &'a dyn Abort) -> Self {
+        self.abort = Some(abort);
         self
     }
 
@@ -217,9 +254,7 @@ impl Engine {
     }
 
     fn aborted(&self) -> bool {
-        self.abort
-            .as_ref()
-            .is_some_and(|f| f.load(Ordering::SeqCst))
+        self.abort.is_some_and(|a| a.aborted())
     }
 
     /// Reads one slice of input into the backlog. Silence is not an error.
@@ -281,7 +316,7 @@ impl Engine {
                         }),
                     };
                 }
-                if is_urc(&line, Some(command)) {
+                if is_urc(&line, Some(command), self.vendor_urcs) {
                     self.unsolicited(line);
                 } else {
                     log::trace!("modem < {line}");
@@ -305,7 +340,7 @@ impl Engine {
         if final_result(&line).is_some() {
             // A late answer to a command that already timed out.
             log::debug!("modem: discarding stray {line:?}");
-        } else if is_urc(&line, None) {
+        } else if is_urc(&line, None, self.vendor_urcs) {
             log::debug!("modem URC: {line}");
             self.urcs.push(line);
         }
@@ -365,6 +400,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modem::quectel;
     use std::io::{Read, Write};
     use std::path::PathBuf;
     use std::sync::mpsc;
@@ -391,7 +427,7 @@ mod tests {
         let (mut peer, slave) = TTYPort::pair().unwrap();
         peer.set_timeout(Duration::from_secs(30)).unwrap();
         let path = PathBuf::from(slave.name().unwrap());
-        let mut engine = Engine::new(Port::open(&path).unwrap());
+        let mut engine = Engine::new(Port::open(&path).unwrap(), &quectel::URCS);
         let (late_tx, late_rx) = mpsc::channel::<()>();
         let script = std::thread::spawn(move || {
             // Echo, a URC before and one inside the response, then the answer.
@@ -439,21 +475,44 @@ mod tests {
 
     #[test]
     fn urc_routing_by_prefix_ownership_and_form() {
-        assert!(is_urc("RDY", Some("AT+CSQ")));
-        assert!(is_urc("+CEREG: 1,\"1A2B\",\"01A2B3C4\",7", Some("AT+CSQ")));
+        let q = &quectel::URCS;
+        assert!(is_urc("RDY", Some("AT+CSQ"), q));
         assert!(is_urc(
             "+CEREG: 1,\"1A2B\",\"01A2B3C4\",7",
-            Some("AT+CEREG?")
+            Some("AT+CSQ"),
+            q
+        ));
+        assert!(is_urc(
+            "+CEREG: 1,\"1A2B\",\"01A2B3C4\",7",
+            Some("AT+CEREG?"),
+            q
         ));
         assert!(!is_urc(
             "+CEREG: 2,1,\"1A2B\",\"01A2B3C4\",7",
-            Some("AT+CEREG?")
+            Some("AT+CEREG?"),
+            q
         ));
-        assert!(!is_urc("+CPIN: READY", Some("AT+CPIN?")));
-        assert!(is_urc("+CPIN: READY", Some("AT+CSQ")));
-        assert!(!is_urc("866758041234564", Some("AT+CGSN")));
-        assert!(is_urc("something", None));
-        assert!(!is_urc("+CSQ: 22,99", Some("AT+CSQ")));
+        assert!(!is_urc("+CPIN: READY", Some("AT+CPIN?"), q));
+        assert!(is_urc("+CPIN: READY", Some("AT+CSQ"), q));
+        assert!(!is_urc("866758041234564", Some("AT+CGSN"), q));
+        assert!(is_urc("something", None, q));
+        assert!(!is_urc("+CSQ: 22,99", Some("AT+CSQ"), q));
+    }
+
+    #[test]
+    fn vendor_urcs_are_urcs_only_for_that_vendor() {
+        let none = UrcSet {
+            prefixes: &[],
+            lines: &[],
+        };
+        assert!(is_urc(
+            "+QIND: \"csq\",20,99",
+            Some("AT+CSQ"),
+            &quectel::URCS
+        ));
+        assert!(!is_urc("+QIND: \"csq\",20,99", Some("AT+CSQ"), &none));
+        assert!(!is_urc("RDY", Some("AT+CSQ"), &none));
+        assert!(is_urc("RING", Some("AT+CSQ"), &none), "RING is 3GPP");
     }
 
     #[test]

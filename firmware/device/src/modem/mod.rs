@@ -2,15 +2,19 @@
 //!
 //! Layers, after ModemManager: [`port`] (serial I/O) → [`framer`] (bytes → lines) →
 //! [`engine`] (one command at a time, timeouts, final results, URCs apart) → [`parse`]
-//! (response parsers) → [`status`] (the model) → [`quectel`] (EC25 specifics), with
-//! [`recovery`] (the escalation ladder) and [`candidates`] (where the port may reappear).
-//! A [`Modem`] runs all of it on its own thread and publishes a [`ModemStatus`] snapshot.
+//! (3GPP response parsers) and [`command`] (3GPP commands from outside input) →
+//! [`status`] (the model), with [`recovery`] (the escalation ladder) and [`candidates`]
+//! (where the port may reappear). Everything a vendor does its own way sits behind the
+//! hooks of [`vendor::VendorHooks`]; [`quectel`] (the EC25, with its own parsers) implements
+//! them. A [`Modem`] runs it all on a [`Worker`] thread and publishes a [`ModemStatus`]
+//! snapshot.
 //!
 //! "No SIM", "PIN locked", "not registered" are states in the snapshot, not errors to retry.
-//! A PIN is never retried automatically: the configured PIN is tried at most once, and the
-//! operator enters one explicitly with [`Modem::enter_pin`].
+//! A SIM PIN is never retried by itself: the configured PIN is tried at most once, and the
+//! operator enters one explicitly with [`Modem::enter_pin`], sent once per call.
 
 pub mod candidates;
+pub mod command;
 pub mod engine;
 pub mod framer;
 pub mod parse;
@@ -18,14 +22,14 @@ pub mod port;
 pub mod quectel;
 pub mod recovery;
 pub mod status;
+pub mod vendor;
 mod worker;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::Duration;
+
+use crate::worker::{SpawnError, Worker};
 
 pub use recovery::{RecoveryPolicy, RecoveryStage, RecoveryStatus};
 pub use status::{AccessTech, DataBearer, ModemStatus, Registration, SimState};
@@ -40,7 +44,7 @@ pub struct Timing {
     pub command: Duration,
     /// Timeout of `AT+CPIN="..."` (the SIM checks the PIN).
     pub pin: Duration,
-    /// Timeout of `AT+QNETDEVCTL=...` (bringing the data call up).
+    /// Timeout of bringing the data call up (`AT+QNETDEVCTL=...` on the EC25).
     pub data_call: Duration,
     /// Pause between attempts to open the port while it is missing or mute.
     pub reopen_interval: Duration,
@@ -76,8 +80,8 @@ pub struct ModemConfig {
     pub poll_interval: Duration,
     /// Last rung of the recovery ladder; `None` when the hardware has no power switch.
     pub power_cycle: Option<PowerCycleHook>,
-    /// Whether to set up the data bearer (`usbnet`, `CGDCONT`, `QNETDEVCTL`); when false
-    /// the thread only observes.
+    /// Whether to set up the data bearer (the vendor's preparation, `AT+CGDCONT`, the data
+    /// call); when false the thread only observes.
     pub manage_data: bool,
     /// Timeouts and pacing.
     pub timing: Timing,
@@ -164,84 +168,88 @@ enum Request {
     },
 }
 
-/// Shared latest status.
-type SharedStatus = Arc<Mutex<ModemStatus>>;
-
-fn lock(status: &SharedStatus) -> MutexGuard<'_, ModemStatus> {
-    status.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Handle to the modem thread. Dropping it stops and joins the thread.
 pub struct Modem {
-    status: SharedStatus,
-    requests: Option<mpsc::Sender<Request>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    // Declared first, so dropping the handle stops and joins the thread while the request
+    // channel is still open.
+    worker: Worker<ModemStatus>,
+    requests: mpsc::Sender<Request>,
 }
 
 impl Modem {
-    /// Starts the modem thread.
-    pub fn spawn(config: ModemConfig) -> Modem {
-        let status: SharedStatus = Arc::new(Mutex::new(ModemStatus {
+    /// Starts the modem thread (a Quectel EC25); fails only when the OS refuses a thread.
+    pub fn spawn(config: ModemConfig) -> Result<Modem, SpawnError> {
+        let initial = ModemStatus {
             port: Some(config.port.clone()),
             ..ModemStatus::default()
-        }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = mpsc::channel();
-        let worker = worker::Worker::new(config, Arc::clone(&status), rx, Arc::clone(&stop));
-        let thread = match std::thread::Builder::new()
-            .name("modem".into())
-            .spawn(move || worker.run())
-        {
-            Ok(t) => Some(t),
-            Err(e) => {
-                log::error!("modem: cannot start the modem thread: {e}");
-                lock(&status).last_error = Some(format!("cannot start the modem thread: {e}"));
-                None
-            }
         };
-        Modem {
-            status,
-            requests: Some(tx),
-            stop,
-            thread,
-        }
+        let (requests, rx) = mpsc::channel();
+        let worker = Worker::spawn("modem", initial, move |shared| {
+            worker::Driver::new(config, &quectel::QUECTEL, shared, rx).run();
+        })?;
+        Ok(Modem { worker, requests })
     }
 
     /// The latest status snapshot.
     pub fn status(&self) -> ModemStatus {
-        lock(&self.status).clone()
+        self.worker.state().clone()
     }
 
-    /// Enters the SIM PIN (an explicit operator action). A wrong PIN is reported and never
-    /// retried. Blocks until the modem answered (at most about a minute).
+    /// Whether the modem thread still runs (false once it ended or panicked), for a
+    /// watchdog.
+    pub fn is_alive(&self) -> bool {
+        self.worker.is_alive()
+    }
+
+    /// Enters the SIM PIN (an explicit operator action), sent once. A wrong PIN is reported
+    /// and never retried. Blocks until the modem answered (at most about a minute).
     pub fn enter_pin(&self, pin: &str) -> Result<(), ModemError> {
-        if !quectel::valid_pin(pin) {
+        if !command::valid_pin(pin) {
             return Err(ModemError::InvalidPin);
         }
         let (reply, answer) = mpsc::channel();
         self.requests
-            .as_ref()
-            .ok_or(ModemError::Stopped)?
             .send(Request::EnterPin {
                 pin: pin.to_string(),
                 reply,
             })
             .map_err(|_| ModemError::Stopped)?;
+        self.worker.wake();
         answer
             .recv_timeout(Duration::from_secs(60))
             .map_err(|_| ModemError::Stopped)?
     }
 }
 
-impl Drop for Modem {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.requests = None;
-        if let Some(t) = self.thread.take()
-            && t.join().is_err()
-        {
-            log::error!("modem: the modem thread panicked");
-        }
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[test]
+    fn a_modem_without_its_port_keeps_running_and_answers_the_operator() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = ModemConfig::new(dir.path().join("ttyUSB9"), "");
+        config.timing.reopen_interval = Duration::from_secs(3600);
+        let modem = Modem::spawn(config).unwrap();
+        assert!(modem.is_alive());
+        assert_eq!(modem.enter_pin("12"), Err(ModemError::InvalidPin));
+        assert_eq!(modem.enter_pin("1234"), Err(ModemError::NotConnected));
+        let s = modem.status();
+        assert!(!s.port_open);
+        assert_eq!(s.port, Some(dir.path().join("ttyUSB9")));
+        assert!(
+            s.last_error.is_some_and(|e| e.contains("ttyUSB9")),
+            "why it is closed"
+        );
+        assert_eq!(s.recovery.stage, RecoveryStage::WaitingForModem);
+        assert!(modem.is_alive());
+        let dropped = Instant::now();
+        drop(modem);
+        assert!(
+            dropped.elapsed() < Duration::from_secs(5),
+            "dropping stops the thread out of its hour-long wait"
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Response parsers: one function per information line, no I/O, no panics on bad input.
+//! Parsers of 3GPP TS 27.007 information lines: one function per line, no I/O, no panics on
+//! bad input. A vendor's own lines are parsed in its module (e.g. `quectel::parse`).
 //!
 //! Every parser takes one line (as the framer delivered it) and returns `None` when the line
 //! is not what it expects, so callers can scan a response for the line they want.
@@ -185,26 +186,6 @@ pub fn cpin_error(err: &CmeError) -> SimState {
     }
 }
 
-/// `+QPINC: "SC",<pin attempts left>,<puk attempts left>` → (PIN, PUK) attempts left.
-pub fn qpinc_sc(line: &str) -> Option<(u8, u8)> {
-    let f = fields(payload(line, "+QPINC:")?);
-    if f.len() < 3 || !f[0].text.eq_ignore_ascii_case("SC") {
-        return None;
-    }
-    Some((
-        u8::try_from(f[1].num()?).ok()?,
-        u8::try_from(f[2].num()?).ok()?,
-    ))
-}
-
-/// `+QCCID: <iccid>` → ICCID digits (18–20 digits, a trailing filler `F` removed).
-pub fn qccid(line: &str) -> Option<String> {
-    let raw = payload(line, "+QCCID:")?.trim_matches('"');
-    let digits = raw.trim_end_matches(['F', 'f']);
-    ((18..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.to_string())
-}
-
 /// `AT+CGSN` answer line → IMEI: 15 digits with a valid Luhn check digit (a bare line, or
 /// `+CGSN: <imei>` on some firmware).
 pub fn imei(line: &str) -> Option<String> {
@@ -224,45 +205,6 @@ pub fn csq(line: &str) -> Option<i16> {
         n @ 0..=31 => Some(-113 + 2 * n as i16),
         _ => None,
     }
-}
-
-/// LTE signal figures from `+QCSQ`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LteSignal {
-    /// RSSI, dBm.
-    pub rssi_dbm: i16,
-    /// RSRP, dBm.
-    pub rsrp_dbm: i16,
-    /// SINR, dB.
-    pub sinr_db: f32,
-    /// RSRQ, dB.
-    pub rsrq_db: i16,
-}
-
-/// `+QCSQ: "LTE",<rssi>,<rsrp>,<sinr>,<rsrq>` → LTE signal (`<sinr>` is `(dB + 20) × 5`,
-/// 0–250). `Some(None)` for another mode (e.g. `"NOSERVICE"`), `None` for another line.
-pub fn qcsq(line: &str) -> Option<Option<LteSignal>> {
-    let f = fields(payload(line, "+QCSQ:")?);
-    if !f.first()?.text.eq_ignore_ascii_case("LTE") {
-        return Some(None);
-    }
-    if f.len() < 5 {
-        return Some(None);
-    }
-    let (Some(rssi), Some(rsrp), Some(sinr), Some(rsrq)) =
-        (f[1].int(), f[2].int(), f[3].int(), f[4].int())
-    else {
-        return Some(None);
-    };
-    if !(-140..=-44).contains(&rsrp) || !(0..=250).contains(&sinr) || !(-130..=0).contains(&rssi) {
-        return Some(None);
-    }
-    Some(Some(LteSignal {
-        rssi_dbm: rssi as i16,
-        rsrp_dbm: rsrp as i16,
-        sinr_db: sinr as f32 / 5.0 - 20.0,
-        rsrq_db: rsrq.clamp(-40, 0) as i16,
-    }))
 }
 
 /// A `+CEREG` line, response or URC.
@@ -398,42 +340,6 @@ pub fn cgdcont(line: &str) -> Option<PdpContext> {
     })
 }
 
-/// `+QNETDEVCTL: <op>,<cid>,<urc_en>,<state>` from `AT+QNETDEVCTL?`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NetDevCtl {
-    /// Operation last requested (0 disconnect, 1 connect, 3 connect and keep).
-    pub op: u8,
-    /// Context id.
-    pub cid: u8,
-    /// Whether URCs are enabled.
-    pub urc: bool,
-    /// Whether the data call is up and bound to the USB network interface.
-    pub connected: bool,
-}
-
-/// Parses a `+QNETDEVCTL:` query line.
-pub fn qnetdevctl(line: &str) -> Option<NetDevCtl> {
-    let f = fields(payload(line, "+QNETDEVCTL:")?);
-    if f.len() < 4 {
-        return None;
-    }
-    Some(NetDevCtl {
-        op: u8::try_from(f[0].num()?).ok()?,
-        cid: u8::try_from(f[1].num()?).ok()?,
-        urc: f[2].num()? != 0,
-        connected: f[3].num()? == 1,
-    })
-}
-
-/// `+QCFG: "usbnet",<mode>` → mode (0 RmNet/QMI, 1 ECM, 2 MBIM, 3 RNDIS).
-pub fn qcfg_usbnet(line: &str) -> Option<u8> {
-    let f = fields(payload(line, "+QCFG:")?);
-    if !f.first()?.text.eq_ignore_ascii_case("usbnet") {
-        return None;
-    }
-    u8::try_from(f.get(1)?.num()?).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,25 +379,6 @@ mod tests {
     }
 
     #[test]
-    fn qpinc_counts() {
-        assert_eq!(qpinc_sc("+QPINC: \"SC\",2,10"), Some((2, 10)));
-        assert_eq!(qpinc_sc("+QPINC: \"P2\",3,10"), None);
-    }
-
-    #[test]
-    fn iccid_digits() {
-        assert_eq!(
-            qccid("+QCCID: 8981100022152367890").as_deref(),
-            Some("8981100022152367890")
-        );
-        assert_eq!(
-            qccid("+QCCID: 8981100022152367890F").as_deref(),
-            Some("8981100022152367890")
-        );
-        assert_eq!(qccid("+QCCID: 12AB"), None);
-    }
-
-    #[test]
     fn imei_needs_15_digits_and_luhn() {
         assert_eq!(imei("866758041234564").as_deref(), Some("866758041234564"));
         assert_eq!(
@@ -509,22 +396,6 @@ mod tests {
         assert_eq!(csq("+CSQ: 0,99"), Some(-113));
         assert_eq!(csq("+CSQ: 31,0"), Some(-51));
         assert_eq!(csq("+CSQ: 99,99"), None);
-    }
-
-    #[test]
-    fn qcsq_lte_and_no_service() {
-        let s = qcsq("+QCSQ: \"LTE\",-65,-92,165,-10").unwrap().unwrap();
-        assert_eq!(s.rsrp_dbm, -92);
-        assert_eq!(s.rssi_dbm, -65);
-        assert_eq!(s.rsrq_db, -10);
-        assert!((s.sinr_db - 13.0).abs() < 0.01);
-        assert_eq!(qcsq("+QCSQ: \"NOSERVICE\""), Some(None));
-        assert_eq!(
-            qcsq("+QCSQ: \"LTE\",-65,-20,165,-10"),
-            Some(None),
-            "RSRP out of range"
-        );
-        assert_eq!(qcsq("+CSQ: 1,1"), None);
     }
 
     #[test]
@@ -586,19 +457,13 @@ mod tests {
     }
 
     #[test]
-    fn cgdcont_and_netdev() {
+    fn cgdcont_context() {
         let c = cgdcont("+CGDCONT: 1,\"IP\",\"vrs.example\",\"0.0.0.0\",0,0,0,0").unwrap();
         assert_eq!(
             (c.cid, c.pdp_type.as_str(), c.apn.as_str()),
             (1, "IP", "vrs.example")
         );
-        let n = qnetdevctl("+QNETDEVCTL: 1,1,1,1").unwrap();
-        assert!(n.connected && n.urc);
-        assert_eq!((n.op, n.cid), (1, 1));
-        assert!(!qnetdevctl("+QNETDEVCTL: 0,1,0,0").unwrap().connected);
-        assert_eq!(qnetdevctl("+QNETDEVCTL: 1,1"), None);
-        assert_eq!(qcfg_usbnet("+QCFG: \"usbnet\",1"), Some(1));
-        assert_eq!(qcfg_usbnet("+QCFG: \"nat\",1"), None);
+        assert_eq!(cgdcont("+CGDCONT: x"), None);
     }
 
     #[test]

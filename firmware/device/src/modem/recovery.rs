@@ -1,6 +1,6 @@
-//! The recovery ladder for a modem that stops answering: retry → `AT` probe →
-//! `AT+CFUN=1,1` → power cycle, with rate limits so a broken modem gets a slow, steady
-//! schedule instead of a reset storm.
+//! The recovery ladder for a modem that stops answering: retry → `AT` probe → the vendor's
+//! reset (`AT+CFUN=1,1` on the EC25) → power cycle, with rate limits so a broken modem gets
+//! a slow, steady schedule instead of a reset storm.
 
 use std::time::{Duration, Instant};
 
@@ -11,12 +11,12 @@ use serde::Serialize;
 pub struct RecoveryPolicy {
     /// `AT` probes after a command timed out twice.
     pub probe_attempts: u32,
-    /// Timeout of one `AT` probe (also used for a blind `AT+CFUN=1,1`).
+    /// Timeout of one `AT` probe (also used for a blind reset).
     pub probe_timeout: Duration,
     /// How long the modem gets to come back after a reset or power cycle (or after its port
     /// vanished) before the ladder climbs further.
     pub settle_time: Duration,
-    /// Whether `AT+CFUN=1,1` may be used at all.
+    /// Whether the modem may be reset at all.
     pub allow_reset: bool,
     /// Least time between two resets.
     pub min_reset_interval: Duration,
@@ -63,7 +63,7 @@ pub struct RecoveryStatus {
     pub timeouts: u32,
     /// Times the `AT` probe found the modem mute.
     pub failed_probes: u32,
-    /// `AT+CFUN=1,1` resets sent.
+    /// Resets sent.
     pub resets: u32,
     /// Power cycles performed through the hook.
     pub power_cycles: u32,
@@ -76,7 +76,7 @@ pub struct RecoveryStatus {
 /// The next rung to take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// Send `AT+CFUN=1,1`.
+    /// Send the vendor's reset command.
     Reset,
     /// Call the power-cycle hook.
     PowerCycle,

@@ -1,38 +1,8 @@
-//! Quectel EC25 specifics: the init sequence, SIM PIN counters, ICCID, LTE signal and the
-//! ECM data bearer (`usbnet`, `QNETDEVCTL`).
+//! 3GPP TS 27.007 commands built from outside input (the configured APN, a PIN), validated
+//! so that nothing else than what is meant reaches the modem.
 
-/// Sent after every (re)connect, once `AT` answers: echo off (it returns after every reset),
-/// verbose `+CME ERROR`, `+CEREG` URCs with location, network time into the RTC with zone,
-/// long alphanumeric operator names in `+COPS?`.
-pub const INIT: &[&str] = &[
-    "ATE0",
-    "AT+CMEE=2",
-    "AT+CEREG=2",
-    "AT+CTZU=3",
-    "AT+COPS=3,0",
-];
-
-/// SIM PIN/PUK attempts left.
-pub const PIN_COUNTERS: &str = "AT+QPINC=\"SC\"";
-/// SIM ICCID.
-pub const ICCID: &str = "AT+QCCID";
-/// LTE RSRP/SINR/RSRQ.
-pub const SIGNAL: &str = "AT+QCSQ";
-/// USB network function query.
-pub const USBNET_QUERY: &str = "AT+QCFG=\"usbnet\"";
-/// Switches the USB network function to ECM; applies after the next reboot.
-pub const USBNET_SET_ECM: &str = "AT+QCFG=\"usbnet\",1";
-/// The `usbnet` mode for ECM.
-pub const USBNET_ECM: u8 = 1;
-/// Data call state on the ECM interface.
-pub const DATA_CALL_QUERY: &str = "AT+QNETDEVCTL?";
-/// Brings the data call of context 1 up on the ECM interface, with URCs. Not persistent:
-/// must be repeated after every modem reset.
-pub const DATA_CALL_CONNECT: &str = "AT+QNETDEVCTL=1,1,1";
 /// The PDP context id used for data.
 pub const DATA_CID: u8 = 1;
-/// Full functionality reset; the modem re-enumerates on USB.
-pub const RESET: &str = "AT+CFUN=1,1";
 
 /// Whether `apn` can be written into `AT+CGDCONT` (letters, digits, `-` and `.`, labels not
 /// empty, at most 100 characters, per 3GPP TS 23.003 §9.1).
