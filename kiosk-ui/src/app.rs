@@ -3,26 +3,21 @@
 //! the session and is shown as it is.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use slint::{
     ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel,
 };
 use time::OffsetDateTime;
-use vrs_device::camera::{CameraThread, LatestFrame, ReconnectPolicy};
-use vrs_device::modem::Modem;
-use vrs_device::runtime::Runtime;
-use vrs_device::scan_worker::{Preview, ScanUpdate, ScanWorker};
+use vrs_device::runtime::{Peripherals, Runtime, ScanUpdates};
+use vrs_device::scan_worker::Preview;
 use vrs_device::session::{PresetsInput, Review, Session};
-use vrs_device::uplink::SyncStatus;
 use vrs_protocol::wire::Venue;
 use vrs_protocol::{Lifecycle, Outcome};
-use vrs_scanner::{Reader, ReaderConfig, ScanEvent};
+use vrs_scanner::ScanEvent;
 
-use crate::config::{CameraSpec, DeviceConfig, KioskConfig};
+use crate::config::{DeviceConfig, KioskConfig};
 use crate::format;
 use crate::status::{StatusSnapshot, assemble};
 use crate::ui::{
@@ -34,86 +29,11 @@ const STATUS_INTERVAL: Duration = Duration::from_millis(500);
 /// How often scanner updates are taken over by the UI thread (~25 fps preview).
 const SCAN_INTERVAL: Duration = Duration::from_millis(40);
 
-/// The tablet's business side: a full runtime with uplink, or a bare session.
-enum Device {
-    Runtime(Box<Runtime>),
-    Offline(Box<Session>),
-}
-
-impl Device {
-    fn session(&mut self) -> &mut Session {
-        match self {
-            Device::Runtime(r) => r.session(),
-            Device::Offline(s) => s,
-        }
-    }
-
-    fn sync_status(&self) -> Option<SyncStatus> {
-        match self {
-            Device::Runtime(r) => Some(r.sync_status()),
-            Device::Offline(_) => None,
-        }
-    }
-
-    fn registered(&self) {
-        if let Device::Runtime(r) = self {
-            r.sync_now();
-        }
-    }
-}
-
-/// Where frames come from.
-enum Camera {
-    Thread(CameraThread),
-    /// Frames published by the caller into the [`LatestFrame`].
-    Feed(LatestFrame),
-    None,
-}
-
-/// What the scanner worker left for the UI thread.
-#[derive(Default)]
-struct Inbox {
-    preview: Option<SharedPixelBuffer<Rgb8Pixel>>,
-    events: VecDeque<ScanEvent>,
-}
-
-type SharedInbox = Arc<Mutex<Inbox>>;
-
-fn lock(inbox: &SharedInbox) -> MutexGuard<'_, Inbox> {
-    inbox.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Everything the callbacks work on.
 struct Core {
-    device: Device,
-    worker: Option<ScanWorker>,
-    inbox: SharedInbox,
-    camera: Camera,
-    modem: Option<Arc<Modem>>,
+    runtime: Runtime,
     venues: Vec<Venue>,
     review: Option<Review>,
-}
-
-impl Core {
-    fn set_reading(&self, on: bool) {
-        if let Some(w) = &self.worker {
-            w.set_reading(on);
-        }
-    }
-
-    fn camera_status(&self) -> Option<vrs_device::camera::CameraStatus> {
-        match &self.camera {
-            Camera::Thread(t) => Some(t.status()),
-            Camera::Feed(latest) => Some(if latest.published() > 0 {
-                vrs_device::camera::CameraStatus::Streaming {
-                    describe: "external frames".into(),
-                }
-            } else {
-                vrs_device::camera::CameraStatus::Starting
-            }),
-            Camera::None => None,
-        }
-    }
 }
 
 /// The running kiosk logic behind one [`KioskWindow`]. Keep it alive as long as the window.
@@ -125,61 +45,19 @@ pub struct KioskApp {
 impl KioskApp {
     /// Starts the device side described by `config` and wires it to `window`.
     pub fn start(window: &KioskWindow, config: KioskConfig) -> anyhow::Result<Self> {
-        let modem = config.modem.map(|m| Arc::new(Modem::spawn(m)));
-        let device = match config.device {
-            DeviceConfig::Runtime(rc) => {
-                let hb_modem = modem.clone();
-                let heartbeat: vrs_device::uplink::HeartbeatSource =
-                    Box::new(move || hb_modem.as_ref().map(|m| m.status().heartbeat()));
-                Device::Runtime(Box::new(Runtime::start(*rc, heartbeat)?))
-            }
-            DeviceConfig::Session(s) => Device::Offline(s),
+        let peripherals = Peripherals {
+            camera: config.camera,
+            modem: config.modem,
         };
-        let mut core = Core {
-            device,
-            worker: None,
-            inbox: SharedInbox::default(),
-            camera: Camera::None,
-            modem,
+        let runtime = match config.device {
+            DeviceConfig::Runtime(rc) => Runtime::start(*rc, peripherals)?,
+            DeviceConfig::Session(s) => Runtime::offline(*s, peripherals)?,
+        };
+        let core = Core {
+            runtime,
             venues: Vec::new(),
             review: None,
         };
-        let latest = match config.camera {
-            CameraSpec::None => None,
-            CameraSpec::Feed(latest) => {
-                core.camera = Camera::Feed(latest.clone());
-                Some(latest)
-            }
-            spec => {
-                let latest = LatestFrame::new();
-                let factory = crate::config::source_factory(spec)?;
-                core.camera = Camera::Thread(CameraThread::spawn_reopening(
-                    factory,
-                    latest.clone(),
-                    ReconnectPolicy::default(),
-                ));
-                Some(latest)
-            }
-        };
-        if let Some(latest) = latest {
-            let session = core.device.session();
-            let reader = Reader::new(
-                ReaderConfig {
-                    rules: session.ticket_rules(),
-                    ..ReaderConfig::default()
-                },
-                Arc::clone(session.master()),
-            );
-            let inbox = Arc::clone(&core.inbox);
-            core.worker = Some(ScanWorker::spawn(
-                latest,
-                reader,
-                Box::new(move |update| match update {
-                    ScanUpdate::Preview(p) => lock(&inbox).preview = Some(to_rgb(&p)),
-                    ScanUpdate::Event(e) => lock(&inbox).events.push_back(e),
-                }),
-            ));
-        }
 
         let state = window.global::<KioskState>();
         state.set_version(config.version.into());
@@ -219,12 +97,12 @@ impl KioskApp {
     /// Runs `f` on the operator's session (for tests and diagnostics; the screens never
     /// need it).
     pub fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
-        f(self.core.borrow_mut().device.session())
+        f(self.core.borrow_mut().runtime.session())
     }
 
     /// Whether records are uploaded (a runtime with an uplink, not a bare session).
     pub fn has_uplink(&self) -> bool {
-        self.core.borrow().device.sync_status().is_some()
+        self.core.borrow().runtime.sync_status().is_some()
     }
 }
 
@@ -256,14 +134,14 @@ fn wire_callbacks(window: &KioskWindow, core: &Rc<RefCell<Core>>) {
         login(&w, c, &id, &password)
     }));
     state.on_logout(handler!(|w, c| {
-        c.device.session().logout();
-        c.set_reading(false);
+        c.runtime.session().logout();
+        c.runtime.set_reading(false);
         c.review = None;
         show(&w, Screen::Login);
     }));
     state.on_apply_presets(handler!(|w, c| { apply_presets(&w, c) }));
     state.on_edit_presets(handler!(|w, c| {
-        c.set_reading(false);
+        c.runtime.set_reading(false);
         show(&w, Screen::Presets);
     }));
     state.on_register(handler!(|w, c, vaccinated| {
@@ -295,7 +173,7 @@ fn show(w: &KioskWindow, screen: Screen) {
 
 fn login(w: &KioskWindow, c: &mut Core, id: &str, password: &str) {
     let state = w.global::<KioskState>();
-    let session = c.device.session();
+    let session = c.runtime.session();
     if let Err(e) = session.login(id.trim(), password) {
         state.set_login_error(e.to_string().into());
         return;
@@ -338,7 +216,7 @@ fn apply_presets(w: &KioskWindow, c: &mut Core) {
         lot: state.get_form_lot().to_string(),
         doctor: state.get_form_doctor().to_string(),
     };
-    let session = c.device.session();
+    let session = c.runtime.session();
     let summary = match session.set_presets(&input) {
         Ok(p) => PresetsSummary {
             date: p.date.to_string().into(),
@@ -362,14 +240,13 @@ fn back_to_scan(w: &KioskWindow, c: &mut Core) {
     state.set_scan_message(SharedString::new());
     state.set_confirm_error(SharedString::new());
     update_day_count(w, c);
-    lock(&c.inbox).events.clear();
-    c.set_reading(true);
+    c.runtime.set_reading(true);
     show(w, Screen::Scan);
 }
 
 fn update_day_count(w: &KioskWindow, c: &mut Core) -> i32 {
     let count = c
-        .device
+        .runtime
         .session()
         .day_count()
         .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
@@ -385,7 +262,7 @@ fn review(
     source: vrs_scanner::Source,
 ) {
     let state = w.global::<KioskState>();
-    let session = c.device.session();
+    let session = c.runtime.session();
     let review = match session.review(&ticket) {
         Ok(r) => r,
         Err(e) => {
@@ -420,7 +297,7 @@ fn review(
     });
     state.set_confirm_error(SharedString::new());
     c.review = Some(review);
-    c.set_reading(false);
+    c.runtime.set_reading(false);
     show(w, Screen::Confirm);
 }
 
@@ -431,14 +308,14 @@ fn register(w: &KioskWindow, c: &mut Core, outcome: Outcome) {
     };
     // Returns only once the record is committed to disk: the screen says "registered"
     // only after that.
-    let record = match c.device.session().register(&review.ticket, outcome) {
+    let record = match c.runtime.session().register(&review.ticket, outcome) {
         Ok(r) => r,
         Err(e) => {
             state.set_confirm_error(e.to_string().into());
             return;
         }
     };
-    c.device.registered();
+    c.runtime.sync_now();
     c.review = None;
     let count = update_day_count(w, c);
     state.set_registered(RegisteredInfo {
@@ -453,16 +330,13 @@ fn register(w: &KioskWindow, c: &mut Core, outcome: Outcome) {
 }
 
 fn take_scan_updates(w: &KioskWindow, c: &mut Core) {
-    let (preview, events) = {
-        let mut inbox = lock(&c.inbox);
-        (inbox.preview.take(), std::mem::take(&mut inbox.events))
-    };
+    let ScanUpdates { preview, events } = c.runtime.take_scan_updates();
     let state = w.global::<KioskState>();
     // The preview is only drawn on the scan screen; elsewhere it would only cost renders.
-    if let Some(buffer) = preview
+    if let Some(preview) = preview
         && state.get_screen() == Screen::Scan
     {
-        state.set_preview(Image::from_rgb8(buffer));
+        state.set_preview(Image::from_rgb8(to_rgb(&preview)));
         state.set_has_preview(true);
     }
     for event in events {
@@ -480,14 +354,14 @@ fn take_scan_updates(w: &KioskWindow, c: &mut Core) {
 /// Follows the lifecycle (the uplink's check-ins change it) and refreshes the status bar.
 fn refresh(w: &KioskWindow, c: &mut Core) {
     let state = w.global::<KioskState>();
-    let device = match c.device.session().device() {
+    let device = match c.runtime.session().device() {
         Ok(d) => Some(d),
         Err(e) => {
             log::error!("device state: {e}");
             None
         }
     };
-    let sync = c.device.sync_status();
+    let sync = c.runtime.sync_status();
     if let Some(d) = &device {
         let last_contact = sync
             .as_ref()
@@ -508,8 +382,8 @@ fn refresh(w: &KioskWindow, c: &mut Core) {
                     "lifecycle {}: back to the not-activated screen",
                     d.lifecycle.as_str()
                 );
-                c.device.session().logout();
-                c.set_reading(false);
+                c.runtime.session().logout();
+                c.runtime.set_reading(false);
                 c.review = None;
                 show(w, Screen::NotActivated);
             }
@@ -519,11 +393,11 @@ fn refresh(w: &KioskWindow, c: &mut Core) {
     }
     let snapshot = StatusSnapshot {
         device,
-        operator: c.device.session().operator().map(str::to_owned),
-        outbox: c.device.session().outbox().ok(),
+        operator: c.runtime.session().operator().map(str::to_owned),
+        outbox: c.runtime.session().outbox().ok(),
         sync,
-        modem: c.modem.as_ref().map(|m| m.status()),
-        camera: c.camera_status(),
+        modem: c.runtime.modem_status(),
+        camera: c.runtime.camera_status(),
     };
     state.set_status(assemble(&snapshot, OffsetDateTime::now_utc()));
 }

@@ -1,9 +1,8 @@
 //! What a kiosk is started with: [`KioskConfig`] for the library, [`Args`] for the binary.
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
-use vrs_device::camera::{CameraError, FrameSource, LatestFrame, ReplaySource, SourceFactory};
+pub use vrs_device::camera::CameraSpec;
 use vrs_device::identity::DeviceIdentity;
 use vrs_device::modem::ModemConfig;
 use vrs_device::runtime::RuntimeConfig;
@@ -48,84 +47,39 @@ pub enum DeviceConfig {
     Session(Box<Session>),
 }
 
-/// Where camera frames come from.
-#[derive(Debug, Clone)]
-pub enum CameraSpec {
-    /// No camera: the scan screen waits for frames forever.
-    None,
-    /// Frames recorded in a directory (PGM/PNG/JPEG, in name order), looping.
-    Replay {
-        /// The directory.
-        dir: PathBuf,
-        /// Frames per second.
-        fps: f32,
-    },
-    /// A V4L2 camera; `None` picks the first capture node.
-    V4l2 {
-        /// The device node.
-        device: Option<PathBuf>,
-    },
-    /// Frames the caller publishes into this slot (tests, an external capture pipeline).
-    Feed(LatestFrame),
-}
-
 /// Why a `--camera` value is not understood.
 #[derive(Debug, thiserror::Error)]
 #[error("--camera は replay:DIR[@FPS]、v4l2[:DEVICE] または none で指定してください(「{0}」)")]
 pub struct CameraSpecError(String);
 
-impl FromStr for CameraSpec {
-    type Err = CameraSpecError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || CameraSpecError(s.to_owned());
-        if s == "none" {
-            return Ok(Self::None);
-        }
-        if s == "v4l2" {
-            return Ok(Self::V4l2 { device: None });
-        }
-        if let Some(device) = s.strip_prefix("v4l2:") {
-            if device.is_empty() {
-                return Err(bad());
-            }
-            return Ok(Self::V4l2 {
-                device: Some(device.into()),
-            });
-        }
-        let rest = s.strip_prefix("replay:").ok_or_else(bad)?;
-        let (dir, fps) = match rest.rsplit_once('@') {
-            Some((dir, fps)) => (dir, fps.parse::<f32>().map_err(|_| bad())?),
-            None => (rest, 10.0),
-        };
-        if dir.is_empty() || !(fps > 0.0 && fps <= 120.0) {
+/// Parses `--camera`: `replay:DIR[@FPS]`, `v4l2[:DEVICE]` or `none`.
+pub fn parse_camera_spec(s: &str) -> Result<CameraSpec, CameraSpecError> {
+    let bad = || CameraSpecError(s.to_owned());
+    if s == "none" {
+        return Ok(CameraSpec::None);
+    }
+    if s == "v4l2" {
+        return Ok(CameraSpec::V4l2 { device: None });
+    }
+    if let Some(device) = s.strip_prefix("v4l2:") {
+        if device.is_empty() {
             return Err(bad());
         }
-        Ok(Self::Replay {
-            dir: dir.into(),
-            fps,
-        })
+        return Ok(CameraSpec::V4l2 {
+            device: Some(device.into()),
+        });
     }
-}
-
-/// Opens (and reopens) the source on the camera thread. `None` and `Feed` have no source.
-pub(crate) fn source_factory(spec: CameraSpec) -> Result<SourceFactory, CameraSpecError> {
-    match spec {
-        CameraSpec::Replay { dir, fps } => Ok(Box::new(move || {
-            ReplaySource::from_dir(&dir, fps, true).map(|s| Box::new(s) as Box<dyn FrameSource>)
-        })),
-        CameraSpec::V4l2 { device } => Ok(v4l2_factory(device)),
-        CameraSpec::None | CameraSpec::Feed(_) => Err(CameraSpecError("none".into())),
+    let rest = s.strip_prefix("replay:").ok_or_else(bad)?;
+    let (dir, fps) = match rest.rsplit_once('@') {
+        Some((dir, fps)) => (dir, fps.parse::<f32>().map_err(|_| bad())?),
+        None => (rest, 10.0),
+    };
+    if dir.is_empty() || !(fps > 0.0 && fps <= 120.0) {
+        return Err(bad());
     }
-}
-
-fn v4l2_factory(device: Option<PathBuf>) -> SourceFactory {
-    Box::new(move || -> Result<Box<dyn FrameSource>, CameraError> {
-        let config = vrs_device::camera::V4l2Config {
-            device: device.clone(),
-            ..vrs_device::camera::V4l2Config::default()
-        };
-        Ok(Box::new(vrs_device::camera::V4l2Source::open(&config)?))
+    Ok(CameraSpec::Replay {
+        dir: dir.into(),
+        fps,
     })
 }
 
@@ -153,7 +107,7 @@ pub struct Args {
     #[arg(long)]
     pub imei: String,
     /// replay:DIR[@FPS], v4l2[:DEVICE] or none.
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "SPEC", value_parser = parse_camera_spec)]
     pub camera: CameraSpec,
     /// The modem's AT port.
     #[arg(long, value_name = "PATH", conflicts_with = "no_modem")]
@@ -225,24 +179,24 @@ mod tests {
     #[test]
     fn camera_specs_parse() {
         assert!(matches!(
-            "replay:/tmp/frames@15".parse::<CameraSpec>(),
+            parse_camera_spec("replay:/tmp/frames@15"),
             Ok(CameraSpec::Replay { dir, fps }) if dir == std::path::Path::new("/tmp/frames") && fps == 15.0
         ));
         assert!(matches!(
-            "replay:frames".parse::<CameraSpec>(),
+            parse_camera_spec("replay:frames"),
             Ok(CameraSpec::Replay { fps, .. }) if fps == 10.0
         ));
         assert!(matches!(
-            "v4l2".parse::<CameraSpec>(),
+            parse_camera_spec("v4l2"),
             Ok(CameraSpec::V4l2 { device: None })
         ));
         assert!(matches!(
-            "v4l2:/dev/video2".parse::<CameraSpec>(),
+            parse_camera_spec("v4l2:/dev/video2"),
             Ok(CameraSpec::V4l2 { device: Some(d) }) if d == std::path::Path::new("/dev/video2")
         ));
-        assert!(matches!("none".parse::<CameraSpec>(), Ok(CameraSpec::None)));
+        assert!(matches!(parse_camera_spec("none"), Ok(CameraSpec::None)));
         for bad in ["", "usb", "replay:", "replay:x@0", "replay:x@fast", "v4l2:"] {
-            assert!(bad.parse::<CameraSpec>().is_err(), "{bad}");
+            assert!(parse_camera_spec(bad).is_err(), "{bad}");
         }
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use vrs_device::camera::{CameraThread, LatestFrame, ReplaySource};
 use vrs_device::identity::DeviceIdentity;
-use vrs_device::runtime::{Runtime, RuntimeConfig};
+use vrs_device::runtime::{Peripherals, Runtime, RuntimeConfig};
 use vrs_device::scan_worker::{ScanUpdate, ScanWorker};
 use vrs_device::session::{PresetsInput, Session, SessionError};
 use vrs_e2e::backoffice::BackOffice;
@@ -62,11 +62,12 @@ fn one_ticket_from_camera_frame_to_back_office() {
             identity: DeviceIdentity::new(SERIAL, IMEI).unwrap(),
             firmware_version: "e2e".into(),
         },
-        Box::new(|| None),
+        Peripherals::default(),
     )
     .unwrap();
     wait::until("enrollment and first check-in", DEADLINE, || {
-        (runtime.sync_status().lifecycle == Some(Lifecycle::AwaitingActivation)).then_some(())
+        (runtime.sync_status().unwrap().lifecycle == Some(Lifecycle::AwaitingActivation))
+            .then_some(())
     });
     assert_eq!(
         runtime.session().device().unwrap().lifecycle,
@@ -89,7 +90,7 @@ fn one_ticket_from_camera_frame_to_back_office() {
     assert!(activated.contains("千代田区"), "{activated}");
     runtime.sync_now();
     wait::until("activation to reach the tablet", DEADLINE, || {
-        (runtime.sync_status().lifecycle == Some(Lifecycle::Active)).then_some(())
+        (runtime.sync_status().unwrap().lifecycle == Some(Lifecycle::Active)).then_some(())
     });
 
     // Login and presets.
@@ -116,7 +117,8 @@ fn one_ticket_from_camera_frame_to_back_office() {
     let camera = CameraThread::spawn(
         Box::new(ReplaySource::from_frames(ticket_frames(), 15.0, true)),
         latest.clone(),
-    );
+    )
+    .unwrap();
     let (events, received) = mpsc::channel();
     let reader = Reader::new(
         ReaderConfig {
@@ -133,7 +135,8 @@ fn one_ticket_from_camera_frame_to_back_office() {
                 let _ = events.send(e);
             }
         }),
-    );
+    )
+    .unwrap();
     worker.set_reading(true);
     let accepted = loop {
         match received

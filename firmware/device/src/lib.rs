@@ -8,7 +8,8 @@
 //! * [`uplink`] — the thread that checks in and drains the outbox.
 //! * [`session`] — lifecycle gate, login, presets, review and registration.
 //! * [`scan_worker`] — the thread that feeds camera frames to the scanner's reader.
-//! * [`runtime`] — store, session and uplink wired together for the kiosk.
+//! * [`runtime`] — the session and every thread (uplink, camera, scanner worker, modem),
+//!   started, wired and owned for the kiosk.
 //! * [`worker`] — the one way a thread is owned: named, stoppable, joined on drop.
 
 pub mod camera;

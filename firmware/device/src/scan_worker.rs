@@ -6,14 +6,12 @@
 //! its state across pauses, so a ticket still under the camera after a registration is not
 //! emitted again.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use vrs_scanner::{GrayFrame, Reader, ScanEvent};
 
 use crate::camera::LatestFrame;
+use crate::worker::{Shared, SpawnError, Worker};
 
 /// Widest preview handed to the UI.
 pub const PREVIEW_MAX_WIDTH: u32 = 640;
@@ -66,51 +64,33 @@ pub enum ScanUpdate {
     Event(ScanEvent),
 }
 
-struct Shared {
-    reading: AtomicBool,
-    stop: AtomicBool,
-}
-
-/// Handle to the scanner worker. Dropping it stops the thread.
+/// Handle to the scanner worker. Dropping it stops and joins the thread.
 pub struct ScanWorker {
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    /// Whether the reader is fed (the scan screen is shown).
+    worker: Worker<bool>,
 }
 
 impl ScanWorker {
-    /// Starts the worker on `latest`, delivering updates to `sink`.
+    /// Starts the worker on `latest`, delivering updates to `sink` (on the worker's thread).
     pub fn spawn(
         latest: LatestFrame,
         reader: Reader,
         sink: Box<dyn FnMut(ScanUpdate) + Send>,
-    ) -> Self {
-        let shared = Arc::new(Shared {
-            reading: AtomicBool::new(false),
-            stop: AtomicBool::new(false),
-        });
-        let thread_shared = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("scanner".into())
-            .spawn(move || run(latest, reader, sink, &thread_shared))
-            .expect("spawning the scanner thread");
-        Self {
-            shared,
-            thread: Some(thread),
-        }
+    ) -> Result<Self, SpawnError> {
+        let worker = Worker::spawn("scanner", false, move |shared| {
+            run(latest, reader, sink, shared);
+        })?;
+        Ok(Self { worker })
     }
 
     /// Reads tickets only while `on` (the scan screen is shown); previews continue.
     pub fn set_reading(&self, on: bool) {
-        self.shared.reading.store(on, Ordering::SeqCst);
+        *self.worker.state() = on;
     }
-}
 
-impl Drop for ScanWorker {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    /// Whether the thread still runs (false after a panic). For the watchdog.
+    pub fn is_alive(&self) -> bool {
+        self.worker.is_alive()
     }
 }
 
@@ -118,10 +98,10 @@ fn run(
     latest: LatestFrame,
     mut reader: Reader,
     mut sink: Box<dyn FnMut(ScanUpdate) + Send>,
-    shared: &Shared,
+    reading: &Shared<bool>,
 ) {
     let mut last_sequence = None;
-    while !shared.stop.load(Ordering::SeqCst) {
+    while !reading.stopping() {
         let Some(frame) = latest.wait_newer(last_sequence, Duration::from_millis(200)) else {
             continue;
         };
@@ -130,9 +110,8 @@ fn run(
             &frame.image,
             PREVIEW_MAX_WIDTH,
         )));
-        if shared.reading.load(Ordering::SeqCst)
-            && let Some(event) = reader.feed(&frame.image)
-        {
+        let read = *reading.lock();
+        if read && let Some(event) = reader.feed(&frame.image) {
             sink(ScanUpdate::Event(event));
         }
     }

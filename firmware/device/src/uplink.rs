@@ -5,10 +5,7 @@
 //! A record leaves the outbox only with a receipt.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 use vrs_protocol::Lifecycle;
@@ -17,6 +14,7 @@ use vrs_protocol::wire::{CheckInRequest, MAX_BATCH, ModemHeartbeat, RecordBatch}
 use crate::client::{BackOffice, ClientError};
 use crate::identity::{DeviceIdentity, IdentityError, IdentityFiles};
 use crate::store::{Store, StoreError};
+use crate::worker::{Shared, SpawnError, Worker};
 
 /// Check-in interval while the tablet waits for activation.
 pub const AWAITING_ACTIVATION_INTERVAL: Duration = Duration::from_secs(5);
@@ -118,62 +116,33 @@ pub fn sync_once(
     })
 }
 
-struct Shared {
-    status: Mutex<SyncStatus>,
-    wake: Condvar,
-    woken: Mutex<bool>,
-    stop: AtomicBool,
-}
-
-/// Handle to the uplink thread. Dropping it stops the thread.
+/// Handle to the uplink thread. Dropping it stops and joins the thread.
 pub struct Uplink {
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    worker: Worker<SyncStatus>,
 }
 
 impl Uplink {
     /// Starts the thread.
-    pub fn spawn(config: UplinkConfig, heartbeat: HeartbeatSource) -> Self {
-        let shared = Arc::new(Shared {
-            status: Mutex::new(SyncStatus::default()),
-            wake: Condvar::new(),
-            woken: Mutex::new(false),
-            stop: AtomicBool::new(false),
-        });
-        let thread_shared = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("uplink".into())
-            .spawn(move || run(config, heartbeat, &thread_shared))
-            .expect("spawning the uplink thread");
-        Self {
-            shared,
-            thread: Some(thread),
-        }
+    pub fn spawn(config: UplinkConfig, heartbeat: HeartbeatSource) -> Result<Self, SpawnError> {
+        let worker = Worker::spawn("uplink", SyncStatus::default(), move |shared| {
+            run(&config, &heartbeat, shared);
+        })?;
+        Ok(Self { worker })
     }
 
     /// The latest status.
     pub fn status(&self) -> SyncStatus {
-        self.shared
-            .status
-            .lock()
-            .expect("uplink status lock")
-            .clone()
+        self.worker.state().clone()
     }
 
     /// Asks for a round now (after a registration, say).
     pub fn wake(&self) {
-        *self.shared.woken.lock().expect("uplink wake lock") = true;
-        self.shared.wake.notify_all();
+        self.worker.wake();
     }
-}
 
-impl Drop for Uplink {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        self.wake();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    /// Whether the thread still runs (false after a panic). For the watchdog.
+    pub fn is_alive(&self) -> bool {
+        self.worker.is_alive()
     }
 }
 
@@ -206,17 +175,17 @@ fn connect(config: &UplinkConfig) -> Result<BackOffice, SyncError> {
 /// failures. Failures are published in the status.
 fn retry<T>(
     config: &UplinkConfig,
-    shared: &Shared,
+    shared: &Shared<SyncStatus>,
     mut step: impl FnMut() -> Result<T, SyncError>,
 ) -> Option<T> {
     let mut backoff = config.min_backoff;
-    while !shared.stop.load(Ordering::SeqCst) {
+    while !shared.stopping() {
         match step() {
             Ok(value) => return Some(value),
             Err(e) => {
                 log::warn!("uplink: {e}");
-                shared.status.lock().expect("uplink status lock").last_error = Some(e.to_string());
-                sleep_or_wake(shared, backoff);
+                shared.lock().last_error = Some(e.to_string());
+                shared.sleep(backoff);
                 backoff = (backoff * 2).min(config.max_backoff);
             }
         }
@@ -224,15 +193,15 @@ fn retry<T>(
     None
 }
 
-fn run(config: UplinkConfig, heartbeat: HeartbeatSource, shared: &Shared) {
-    let Some(mut store) = retry(&config, shared, || Ok(Store::open(&config.db_path)?)) else {
+fn run(config: &UplinkConfig, heartbeat: &HeartbeatSource, shared: &Shared<SyncStatus>) {
+    let Some(mut store) = retry(config, shared, || Ok(Store::open(&config.db_path)?)) else {
         return;
     };
-    let Some(client) = retry(&config, shared, || connect(&config)) else {
+    let Some(client) = retry(config, shared, || connect(config)) else {
         return;
     };
     let mut backoff = config.min_backoff;
-    while !shared.stop.load(Ordering::SeqCst) {
+    while !shared.stopping() {
         let wait = match sync_once(&client, &mut store, &config.firmware_version, heartbeat()) {
             Ok(interval) => {
                 backoff = config.min_backoff;
@@ -247,33 +216,16 @@ fn run(config: UplinkConfig, heartbeat: HeartbeatSource, shared: &Shared) {
                 wait
             }
         };
-        sleep_or_wake(shared, wait);
+        shared.sleep(wait);
     }
 }
 
-fn update_status(shared: &Shared, store: &Store, error: Option<String>) {
+fn update_status(shared: &Shared<SyncStatus>, store: &Store, error: Option<String>) {
     let lifecycle = store.last_check_in().ok().flatten().map(|c| c.lifecycle);
-    let mut status = shared.status.lock().expect("uplink status lock");
+    let mut status = shared.lock();
     status.lifecycle = lifecycle;
     if error.is_none() {
         status.last_contact = Some(OffsetDateTime::now_utc());
     }
     status.last_error = error;
-}
-
-fn sleep_or_wake(shared: &Shared, wait: Duration) {
-    let deadline = Instant::now() + wait;
-    let mut woken = shared.woken.lock().expect("uplink wake lock");
-    while !*woken && !shared.stop.load(Ordering::SeqCst) {
-        let now = Instant::now();
-        if now >= deadline {
-            break;
-        }
-        woken = shared
-            .wake
-            .wait_timeout(woken, deadline - now)
-            .expect("uplink wake lock")
-            .0;
-    }
-    *woken = false;
 }

@@ -5,6 +5,7 @@
 //! * [`LatestFrame`]: a one-frame slot; a slow scanner only ever sees the newest frame.
 //! * [`CameraThread`]: runs a source on its own thread, reopens it after an unplug or a
 //!   driver failure with backoff, and reports a [`CameraStatus`] for the UI.
+//! * [`CameraSpec`]: which camera to run, as configuration (none, replay, V4L2, a feed).
 
 mod controls;
 mod error;
@@ -12,6 +13,7 @@ mod frame;
 mod latest;
 pub mod pixel;
 mod replay;
+mod spec;
 mod thread;
 
 pub use controls::{AppliedControl, CameraControls, ControlOutcome, FocusMode, PowerLine};
@@ -20,6 +22,7 @@ pub use frame::{Frame, FrameSource};
 pub use latest::LatestFrame;
 pub use pixel::PixelFormat;
 pub use replay::{REPLAY_EXTENSIONS, ReplaySource};
+pub use spec::CameraSpec;
 pub use thread::{CameraCounters, CameraStatus, CameraThread, ReconnectPolicy, SourceFactory};
 
 #[cfg(feature = "v4l2")]

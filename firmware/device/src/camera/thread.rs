@@ -1,11 +1,10 @@
 //! The camera thread: pulls frames from a source into a [`LatestFrame`] and keeps the
 //! camera alive through unplugs, driver errors and stalls.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::{CameraError, CameraErrorKind, FrameSource, LatestFrame};
+use crate::worker::{Shared, SpawnError, Wake, Worker};
 
 /// Opens (and after a failure, reopens) the frame source. Called on the camera thread.
 pub type SourceFactory = Box<dyn FnMut() -> Result<Box<dyn FrameSource>, CameraError> + Send>;
@@ -93,26 +92,23 @@ pub struct CameraCounters {
 
 /// The running camera thread. Dropping it stops and joins the thread.
 pub struct CameraThread {
-    shared: Arc<Shared>,
-    handle: Option<JoinHandle<()>>,
+    worker: Worker<State>,
 }
 
-struct Shared {
-    state: Mutex<State>,
-    wake: Condvar,
-}
-
+/// What the camera thread shares with its owner.
 struct State {
     status: CameraStatus,
     counters: CameraCounters,
-    stop: bool,
 }
 
 impl CameraThread {
     /// Runs `source` until it ends or fails; there is no way to reopen it, so a fatal
     /// error leaves the thread in [`CameraStatus::Failed`]. Use
     /// [`spawn_reopening`](Self::spawn_reopening) for a real camera.
-    pub fn spawn(source: Box<dyn FrameSource>, latest: LatestFrame) -> CameraThread {
+    pub fn spawn(
+        source: Box<dyn FrameSource>,
+        latest: LatestFrame,
+    ) -> Result<CameraThread, SpawnError> {
         Self::start(Some(source), None, latest, ReconnectPolicy::default())
     }
 
@@ -123,7 +119,7 @@ impl CameraThread {
         factory: SourceFactory,
         latest: LatestFrame,
         policy: ReconnectPolicy,
-    ) -> CameraThread {
+    ) -> Result<CameraThread, SpawnError> {
         Self::start(None, Some(factory), latest, policy)
     }
 
@@ -132,55 +128,32 @@ impl CameraThread {
         factory: Option<SourceFactory>,
         latest: LatestFrame,
         policy: ReconnectPolicy,
-    ) -> CameraThread {
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                status: CameraStatus::Starting,
-                counters: CameraCounters::default(),
-                stop: false,
-            }),
-            wake: Condvar::new(),
-        });
-        let worker = Worker {
-            shared: Arc::clone(&shared),
-            latest,
-            policy,
-            factory,
+    ) -> Result<CameraThread, SpawnError> {
+        let state = State {
+            status: CameraStatus::Starting,
+            counters: CameraCounters::default(),
         };
-        let handle = std::thread::Builder::new()
-            .name("camera".into())
-            .spawn(move || {
-                let shared = Arc::clone(&worker.shared);
-                let run = std::panic::AssertUnwindSafe(|| worker.run(source));
-                if let Err(panic) = std::panic::catch_unwind(run) {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".into());
-                    log::error!("camera thread panicked: {what}");
-                    shared.lock().status = CameraStatus::Failed {
-                        kind: CameraErrorKind::Io,
-                        error: format!("the camera thread crashed: {what}"),
-                    };
-                    shared.wake.notify_all();
-                }
-            })
-            .expect("the OS refused to start the camera thread");
-        CameraThread {
-            shared,
-            handle: Some(handle),
-        }
+        let worker = Worker::spawn("camera", state, move |shared| {
+            Capture {
+                shared,
+                latest,
+                policy,
+                factory,
+            }
+            .run(source);
+        })?;
+        Ok(CameraThread { worker })
     }
 
     /// What the thread is doing now.
     pub fn status(&self) -> CameraStatus {
-        self.shared.lock().status.clone()
+        let status = self.worker.state().status.clone();
+        self.crashed().unwrap_or(status)
     }
 
     /// Counters since the thread started.
     pub fn counters(&self) -> CameraCounters {
-        self.shared.lock().counters
+        self.worker.state().counters
     }
 
     /// Waits at most `timeout` until `pred` holds for the status; returns the status seen
@@ -190,54 +163,46 @@ impl CameraThread {
         timeout: Duration,
         mut pred: impl FnMut(&CameraStatus) -> bool,
     ) -> CameraStatus {
-        let state = self.shared.lock();
-        let (state, _) = self
-            .shared
-            .wake
-            .wait_timeout_while(state, timeout, |s| !pred(&s.status))
-            .unwrap_or_else(PoisonError::into_inner);
-        state.status.clone()
+        let status = self
+            .worker
+            .shared()
+            .wait_until(timeout, |s| pred(&s.status))
+            .status
+            .clone();
+        self.crashed().unwrap_or(status)
+    }
+
+    /// Whether the thread still runs: false once it ended (a finite source without a
+    /// factory) or crashed. For the watchdog.
+    pub fn is_alive(&self) -> bool {
+        self.worker.is_alive()
     }
 
     /// Stops the thread and waits for it (at most about one frame timeout).
-    pub fn stop(mut self) {
-        self.shutdown();
+    pub fn stop(self) {
+        self.worker.stop();
     }
 
-    fn shutdown(&mut self) {
-        {
-            let mut state = self.shared.lock();
-            state.stop = true;
-        }
-        self.shared.wake.notify_all();
-        if let Some(handle) = self.handle.take()
-            && handle.join().is_err()
-        {
-            log::error!("camera thread panicked");
-        }
+    /// The status of a thread that panicked (a bug: the kiosk should restart).
+    fn crashed(&self) -> Option<CameraStatus> {
+        self.worker
+            .panic_message()
+            .map(|what| CameraStatus::Failed {
+                kind: CameraErrorKind::Io,
+                error: format!("the camera thread crashed: {what}"),
+            })
     }
 }
 
-impl Drop for CameraThread {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-struct Worker {
-    shared: Arc<Shared>,
+/// The camera thread's loop.
+struct Capture<'a> {
+    shared: &'a Shared<State>,
     latest: LatestFrame,
     policy: ReconnectPolicy,
     factory: Option<SourceFactory>,
 }
 
-impl Worker {
+impl Capture<'_> {
     fn run(mut self, mut source: Option<Box<dyn FrameSource>>) {
         let mut attempts = 0u32;
         let mut timeouts_in_row = 0u32;
@@ -245,7 +210,7 @@ impl Worker {
             self.opened(s.as_ref());
         }
         loop {
-            if self.stopping() {
+            if self.shared.stopping() {
                 break;
             }
             let Some(current) = source.as_mut() else {
@@ -263,7 +228,7 @@ impl Worker {
                     Err(e) => {
                         attempts += 1;
                         log::warn!("camera: open attempt {attempts} failed: {e}");
-                        self.update(|s| s.counters.failures += 1);
+                        self.shared.lock().counters.failures += 1;
                         self.set_failure(&e, attempts);
                         if !self.sleep(backoff(&self.policy, attempts)) {
                             break;
@@ -276,11 +241,11 @@ impl Worker {
                 Ok(frame) => {
                     timeouts_in_row = 0;
                     self.latest.publish(frame);
-                    self.update(|s| s.counters.frames += 1);
+                    self.shared.lock().counters.frames += 1;
                 }
                 Err(e @ CameraError::Timeout { .. }) => {
                     timeouts_in_row += 1;
-                    self.update(|s| s.counters.timeouts += 1);
+                    self.shared.lock().counters.timeouts += 1;
                     if timeouts_in_row >= self.policy.stall_after_timeouts.max(1) {
                         log::warn!("camera: {timeouts_in_row} timeouts in a row, reopening");
                         let stalled = CameraError::Disconnected {
@@ -293,14 +258,14 @@ impl Worker {
                     }
                 }
                 Err(e @ CameraError::CorruptFrame { .. }) => {
-                    log::warn!("camera: skipped a frame: {e}");
-                    self.update(|s| s.counters.corrupt_frames += 1);
+                    log::warn!("camera: dropped a corrupt frame: {e}");
+                    self.shared.lock().counters.corrupt_frames += 1;
                 }
                 Err(CameraError::EndOfStream) => {
                     source = None;
                     if self.factory.is_none() {
                         log::info!("camera: the source ended");
-                        self.set_status(CameraStatus::Ended);
+                        self.shared.lock().status = CameraStatus::Ended;
                         break;
                     }
                     log::info!("camera: the source ended, reopening");
@@ -315,22 +280,19 @@ impl Worker {
             }
         }
         drop(source);
-        let mut state = self.shared.lock();
-        if state.stop {
-            state.status = CameraStatus::Stopped;
+        if self.shared.stopping() {
+            self.shared.lock().status = CameraStatus::Stopped;
         }
-        drop(state);
-        self.shared.wake.notify_all();
     }
 
     /// Handles a source that had to be dropped; false when the thread must end.
     fn lost(&mut self, error: &CameraError, attempts: &mut u32) -> bool {
-        self.update(|s| s.counters.failures += 1);
+        self.shared.lock().counters.failures += 1;
         if self.factory.is_none() {
-            self.set_status(CameraStatus::Failed {
+            self.shared.lock().status = CameraStatus::Failed {
                 kind: error.kind(),
                 error: error.to_string(),
-            });
+            };
             return false;
         }
         *attempts += 1;
@@ -341,46 +303,22 @@ impl Worker {
     fn opened(&self, source: &dyn FrameSource) {
         let describe = source.describe();
         log::info!("camera: streaming from {describe}");
-        self.update(|s| {
-            s.counters.opens += 1;
-            s.status = CameraStatus::Streaming { describe };
-        });
+        let mut state = self.shared.lock();
+        state.counters.opens += 1;
+        state.status = CameraStatus::Streaming { describe };
     }
 
     fn set_failure(&self, error: &CameraError, attempts: u32) {
-        self.update(|s| {
-            s.status = CameraStatus::Reconnecting {
-                kind: error.kind(),
-                error: error.to_string(),
-                attempts,
-            };
-        });
-    }
-
-    fn set_status(&self, status: CameraStatus) {
-        self.update(|s| s.status = status);
-    }
-
-    fn update(&self, f: impl FnOnce(&mut State)) {
-        let mut state = self.shared.lock();
-        f(&mut state);
-        drop(state);
-        self.shared.wake.notify_all();
-    }
-
-    fn stopping(&self) -> bool {
-        self.shared.lock().stop
+        self.shared.lock().status = CameraStatus::Reconnecting {
+            kind: error.kind(),
+            error: error.to_string(),
+            attempts,
+        };
     }
 
     /// Sleeps unless asked to stop; false when asked to stop.
     fn sleep(&self, duration: Duration) -> bool {
-        let state = self.shared.lock();
-        let (state, _) = self
-            .shared
-            .wake
-            .wait_timeout_while(state, duration, |s| !s.stop)
-            .unwrap_or_else(PoisonError::into_inner);
-        !state.stop
+        self.shared.sleep(duration) != Wake::Stop
     }
 }
 

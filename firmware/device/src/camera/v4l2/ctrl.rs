@@ -316,7 +316,7 @@ impl DeviceControls {
     }
 
     fn skip(&self, out: &mut Vec<AppliedControl>, name: &'static str, why: &str) {
-        log::info!("camera: control {name:?} skipped: {why}");
+        log::info!("camera: control {name:?} not set: {why}");
         out.push(AppliedControl {
             name,
             outcome: ControlOutcome::Skipped(why.to_string()),

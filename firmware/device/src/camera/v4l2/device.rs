@@ -70,7 +70,7 @@ fn list_devices_in(dir: &Path) -> Vec<DeviceInfo> {
             Ok(Some(info)) => Some(info),
             Ok(None) => None,
             Err(e) => {
-                log::warn!("camera: skipping {}: {e}", path.display());
+                log::warn!("camera: left out {}: {e}", path.display());
                 None
             }
         })

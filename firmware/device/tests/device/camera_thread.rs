@@ -48,18 +48,32 @@ fn wait_published(latest: &LatestFrame, at_least: u64) {
     }
 }
 
+/// Waits until the thread ended: what the watchdog sees of a camera that is gone.
+fn wait_until_dead(cam: &CameraThread) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while cam.is_alive() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the thread never ended"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn a_finite_source_without_factory_ends() {
     let latest = LatestFrame::new();
     let cam = CameraThread::spawn(
         Box::new(ReplaySource::from_frames(frames(3), 0.0, false)),
         latest.clone(),
-    );
+    )
+    .unwrap();
     let status = cam.wait_status(PATIENCE, |s| *s == CameraStatus::Ended);
     assert_eq!(status, CameraStatus::Ended);
     assert_eq!(latest.published(), 3);
     assert_eq!(latest.latest().unwrap().image.pixels(), &[2; 4]);
     assert_eq!(cam.counters().frames, 3);
+    wait_until_dead(&cam);
     cam.stop();
 }
 
@@ -72,7 +86,7 @@ fn an_ended_source_is_reopened_by_the_factory() {
         *counted.lock().unwrap() += 1;
         Ok(Box::new(ReplaySource::from_frames(frames(2), 0.0, false)) as Box<dyn FrameSource>)
     });
-    let cam = CameraThread::spawn_reopening(factory, latest.clone(), quick_policy());
+    let cam = CameraThread::spawn_reopening(factory, latest.clone(), quick_policy()).unwrap();
     wait_published(&latest, 7);
     assert!(
         *opens.lock().unwrap() >= 4,
@@ -91,7 +105,7 @@ fn a_missing_camera_is_retried_until_it_appears() {
         ReplaySource::from_dir(&factory_dir, 0.0, true).map(|s| Box::new(s) as Box<dyn FrameSource>)
     });
     let latest = LatestFrame::new();
-    let cam = CameraThread::spawn_reopening(factory, latest.clone(), quick_policy());
+    let cam = CameraThread::spawn_reopening(factory, latest.clone(), quick_policy()).unwrap();
 
     // Not there yet: the thread reports the failure and keeps trying.
     let status = cam.wait_status(
@@ -127,7 +141,7 @@ fn a_recording_that_breaks_mid_stream_fails_without_factory_and_recovers_with_on
     // Cut the file short under the open source, as a failing disk or card would.
     std::fs::write(&path, b"").unwrap();
     let latest = LatestFrame::new();
-    let cam = CameraThread::spawn(Box::new(source), latest.clone());
+    let cam = CameraThread::spawn(Box::new(source), latest.clone()).unwrap();
     let status = cam.wait_status(PATIENCE, |s| matches!(s, CameraStatus::Failed { .. }));
     assert!(
         matches!(
@@ -149,7 +163,7 @@ fn a_recording_that_breaks_mid_stream_fails_without_factory_and_recovers_with_on
             .map(|s| Box::new(s) as Box<dyn FrameSource>)
     });
     let latest = LatestFrame::new();
-    let cam = CameraThread::spawn_reopening(factory, latest.clone(), quick_policy());
+    let cam = CameraThread::spawn_reopening(factory, latest.clone(), quick_policy()).unwrap();
     let status = cam.wait_status(PATIENCE, |s| matches!(s, CameraStatus::Reconnecting { .. }));
     assert!(
         matches!(status, CameraStatus::Reconnecting { .. }),
@@ -168,7 +182,7 @@ fn a_stalled_source_is_dropped_and_reopened() {
     let factory: SourceFactory = Box::new(|| {
         Ok(Box::new(ReplaySource::from_frames(frames(5), 0.01, true)) as Box<dyn FrameSource>)
     });
-    let cam = CameraThread::spawn_reopening(factory, latest.clone(), quick_policy());
+    let cam = CameraThread::spawn_reopening(factory, latest.clone(), quick_policy()).unwrap();
     // Each reopen delivers a first frame at once; three frames need two stall reopens.
     wait_published(&latest, 3);
     let c = cam.counters();
@@ -183,8 +197,10 @@ fn dropping_the_handle_stops_the_thread() {
     let cam = CameraThread::spawn(
         Box::new(ReplaySource::from_frames(frames(2), 200.0, true)),
         latest.clone(),
-    );
+    )
+    .unwrap();
     wait_published(&latest, 2);
+    assert!(cam.is_alive());
     drop(cam);
     let after_stop = latest.published();
     std::thread::sleep(Duration::from_millis(50));
@@ -213,11 +229,12 @@ impl FrameSource for PanickingSource {
 
 #[test]
 fn a_crashed_camera_thread_reports_failed_instead_of_streaming() {
-    let cam = CameraThread::spawn(Box::new(PanickingSource), LatestFrame::new());
+    let cam = CameraThread::spawn(Box::new(PanickingSource), LatestFrame::new()).unwrap();
     let status = cam.wait_status(PATIENCE, |s| matches!(s, CameraStatus::Failed { .. }));
     match status {
         CameraStatus::Failed { error, .. } => assert!(error.contains("nonsense"), "{error}"),
         other => panic!("expected Failed, got {other:?}"),
     }
+    wait_until_dead(&cam);
     cam.stop();
 }
