@@ -157,8 +157,11 @@ impl Runtime {
     }
 
     fn with_peripherals(session: Session, peripherals: Peripherals) -> Result<Self, RuntimeError> {
-        // LEAD: when `Modem::spawn` returns a `Result` (h-modem), add `.transpose()?` here.
-        let modem = peripherals.modem.map(|m| Arc::new(Modem::spawn(m)));
+        let modem = peripherals
+            .modem
+            .map(Modem::spawn)
+            .transpose()?
+            .map(Arc::new);
         let mut runtime = Self {
             scanner: None,
             camera: Camera::None,
@@ -264,9 +267,8 @@ impl Runtime {
     /// The names of the threads that ended or crashed (each logged its panic). Empty while
     /// the tablet is healthy: the watchdog is fed only then.
     pub fn dead_workers(&self) -> Vec<&'static str> {
-        // LEAD: add `("modem", self.modem.as_ref().is_none_or(|m| m.is_alive()))` once
-        // `Modem` runs on `worker::Worker` (h-modem); today it has no liveness to ask.
         [
+            ("modem", self.modem.as_ref().is_none_or(|m| m.is_alive())),
             ("uplink", self.uplink.as_ref().is_none_or(Uplink::is_alive)),
             (
                 "camera",
