@@ -4,7 +4,7 @@
 //!   [`ocr`] reads the 18-digit OCR-B line; [`rectify`] finds the ticket's rotation
 //!   and resamples scan lines along it.
 //! * [`observation`] runs the decoders on one frame.
-//! * [`policy`] is the acceptance policy (DESIGN.md): [`Reader`] is fed frames in
+//! * [`policy`] is the acceptance policy: [`Reader`] is fed frames in
 //!   sequence and emits [`ScanEvent`]s; [`refusal`] says why a read was refused.
 
 pub mod codabar;

@@ -1,4 +1,4 @@
-//! The acceptance policy (DESIGN.md "Acceptance policy for a read"): when a frame's
+//! The acceptance policy: when a frame's
 //! symbols may become a ticket the operator confirms.
 //!
 //! A wrong registration is worse than none. A ticket is accepted only when its 18 digits
