@@ -345,7 +345,9 @@ fn take_scan_updates(w: &KioskWindow, c: &mut Core) {
         }
         match event {
             ScanEvent::Accepted(accepted) => review(w, c, accepted.ticket, accepted.source),
-            ScanEvent::Refused { reason, .. } => state.set_scan_message(reason.into()),
+            ScanEvent::Refused { reason } => {
+                state.set_scan_message(format::refusal(&reason).into())
+            }
             ScanEvent::Cleared => {}
         }
     }

@@ -3,7 +3,7 @@
 use time::{Duration, OffsetDateTime};
 use vrs_device::store::PriorRegistration;
 use vrs_protocol::{Lifecycle, Outcome};
-use vrs_scanner::Source;
+use vrs_scanner::{ScanRefusal, Source};
 
 use crate::session_time::to_jst;
 
@@ -57,6 +57,27 @@ pub fn source(source: Source) -> &'static str {
         Source::Qr => "二次元コード",
         Source::Nw7Ocr => "バーコード+数字(OCR)",
         Source::Ocr => "数字(OCR)",
+    }
+}
+
+/// Why the scanner refused a read, and what to do: the scan screen's message.
+pub fn refusal(refusal: &ScanRefusal) -> String {
+    match refusal {
+        ScanRefusal::QrNotTicket(e) => {
+            format!("二次元コードは接種券番号として使えません: {e}。接種券を確認してください")
+        }
+        ScanRefusal::NotRegistrable(e) => {
+            format!("この接種券は登録できません: {e}。接種券を確認してください")
+        }
+        ScanRefusal::SeveralQrTickets => {
+            "複数の接種券の二次元コードが写っています。接種券は1枚ずつかざしてください".into()
+        }
+        ScanRefusal::QrOcrMismatch => {
+            "二次元コードとOCRラインの番号が一致しません。接種券が重なっていないか確認し、1枚だけをかざし直してください".into()
+        }
+        ScanRefusal::QrNw7Mismatch => {
+            "二次元コードとバーコードの番号が一致しません。接種券が重なっていないか確認し、1枚だけをかざし直してください".into()
+        }
     }
 }
 
@@ -138,6 +159,25 @@ mod tests {
         assert_eq!(age(Duration::hours(2)), "2時間前");
         assert_eq!(age(Duration::days(3)), "3日前");
         assert_eq!(age(Duration::seconds(-4)), "0秒前");
+    }
+
+    #[test]
+    fn refusals_say_what_is_wrong_and_what_to_do() {
+        let kind = vrs_protocol::TicketError::KindNotAllowed {
+            kind: 2,
+            allowed: "1".into(),
+        };
+        assert_eq!(
+            refusal(&ScanRefusal::QrNotTicket(kind.clone())),
+            "二次元コードは接種券番号として使えません: 券種 2 はこの端末で扱えません(扱える券種: 1)。接種券を確認してください"
+        );
+        assert_eq!(
+            refusal(&ScanRefusal::NotRegistrable(kind)),
+            "この接種券は登録できません: 券種 2 はこの端末で扱えません(扱える券種: 1)。接種券を確認してください"
+        );
+        assert!(refusal(&ScanRefusal::SeveralQrTickets).contains("1枚ずつ"));
+        assert!(refusal(&ScanRefusal::QrOcrMismatch).contains("OCRライン"));
+        assert!(refusal(&ScanRefusal::QrNw7Mismatch).contains("バーコード"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use vrs_protocol::wire::ApiError;
+use vrs_protocol::wire::{ApiError, ErrorCode};
 use vrs_protocol::{Lifecycle, RecordError};
 
 /// A refused request.
@@ -20,11 +20,11 @@ pub struct Refusal {
 
 impl Refusal {
     /// A refusal with this status, code and message.
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             body: ApiError {
-                code: code.to_owned(),
+                code,
                 message: message.into(),
             },
         }
@@ -34,7 +34,7 @@ impl Refusal {
     pub fn unknown_device(serial: &str) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
-            "unknown_device",
+            ErrorCode::UnknownDevice,
             format!(
                 "この端末(シリアル番号 {serial})はバックオフィスに登録されていません。\
                  物流担当にシリアル番号の登録を依頼してから、もう一度お試しください"
@@ -46,7 +46,7 @@ impl Refusal {
     pub fn imei_mismatch(serial: &str) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
-            "imei_mismatch",
+            ErrorCode::ImeiMismatch,
             format!(
                 "端末(シリアル番号 {serial})のIMEIが登録内容と一致しません。\
                  物流担当に登録されたIMEIを確認してもらい、ヘルプデスクに連絡してください"
@@ -58,7 +58,7 @@ impl Refusal {
     pub fn already_enrolled(serial: &str, state: Lifecycle) -> Self {
         Self::new(
             StatusCode::CONFLICT,
-            "already_enrolled",
+            ErrorCode::AlreadyEnrolled,
             format!(
                 "端末(シリアル番号 {serial})は証明書発行済みです(現在「{}」)。\
                  再発行が必要な場合はヘルプデスクに端末のリセットを依頼してください",
@@ -71,7 +71,7 @@ impl Refusal {
     pub fn bad_csr(reason: &str) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
-            "bad_csr",
+            ErrorCode::BadCsr,
             format!(
                 "証明書署名要求(CSR)が不正です({reason})。端末を再起動して登録をやり直し、\
                  続く場合はヘルプデスクに連絡してください"
@@ -83,7 +83,7 @@ impl Refusal {
     pub fn certificate_required() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "client_certificate_required",
+            ErrorCode::ClientCertificateRequired,
             "端末の証明書がありません。端末の登録(証明書の取得)を先に行ってください",
         )
     }
@@ -92,7 +92,7 @@ impl Refusal {
     pub fn unknown_certificate() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
-            "unknown_certificate",
+            ErrorCode::UnknownCertificate,
             "この端末の証明書はバックオフィスに登録されていません。ヘルプデスクに連絡してください",
         )
     }
@@ -101,7 +101,7 @@ impl Refusal {
     pub fn not_active(serial: &str, state: Lifecycle) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
-            "not_active",
+            ErrorCode::NotActive,
             format!(
                 "端末(シリアル番号 {serial})は現在「{}」のため、接種記録を受け付けられません。\
                  アクティベートをヘルプデスクに依頼してください",
@@ -114,7 +114,7 @@ impl Refusal {
     pub fn batch_too_large(len: usize, max: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "batch_too_large",
+            ErrorCode::BatchTooLarge,
             format!("一度に送れる記録は{max}件までです({len}件ありました)。分けて送信してください"),
         )
     }
@@ -123,7 +123,7 @@ impl Refusal {
     pub fn invalid_record(index: usize, id: uuid::Uuid, error: &RecordError) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_record",
+            ErrorCode::InvalidRecord,
             format!(
                 "{}件目の記録(ID {id})を保存できません: {error}。\
                  この送信分は1件も保存していません。ヘルプデスクに連絡してください",
@@ -136,7 +136,7 @@ impl Refusal {
     pub fn invalid_ticket_kind(index: usize, id: uuid::Uuid, kind: u8) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_record",
+            ErrorCode::InvalidRecord,
             format!(
                 "{}件目の記録(ID {id})の券種 {kind} は受け付けていません。\
                  この送信分は1件も保存していません。ヘルプデスクに連絡してください",
@@ -149,7 +149,7 @@ impl Refusal {
     pub fn unknown_municipality(index: usize, id: uuid::Uuid, code: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_municipality",
+            ErrorCode::UnknownMunicipality,
             format!(
                 "{}件目の記録(ID {id})の市町村コード {code} は市町村マスタにありません。\
                  この送信分は1件も保存していません。ヘルプデスクに連絡してください",
@@ -162,7 +162,7 @@ impl Refusal {
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "そのURLはありません。端末のソフトウェアが古い可能性があります。ヘルプデスクに連絡してください",
         )
     }
@@ -171,7 +171,7 @@ impl Refusal {
     pub fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "このURLはPOSTのみ受け付けます。端末のソフトウェアが古い可能性があります",
         )
     }
@@ -180,7 +180,7 @@ impl Refusal {
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "バックオフィスで障害が発生しました。記録は端末に残っています。\
              しばらくしてから再送信し、続く場合はヘルプデスクに連絡してください",
         )
@@ -192,18 +192,20 @@ impl Refusal {
         let detail = rejection.body_text();
         let (code, what) = match rejection {
             JsonRejection::JsonSyntaxError(_) => (
-                "malformed_json",
+                ErrorCode::MalformedJson,
                 "送信内容がJSONとして読めません(途中で切れた可能性があります)",
             ),
-            JsonRejection::JsonDataError(_) => ("invalid_json", "送信内容の項目が仕様と合いません"),
+            JsonRejection::JsonDataError(_) => {
+                (ErrorCode::InvalidJson, "送信内容の項目が仕様と合いません")
+            }
             JsonRejection::MissingJsonContentType(_) => (
-                "json_content_type_required",
+                ErrorCode::JsonContentTypeRequired,
                 "Content-Type: application/json が必要です",
             ),
             _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
-                ("body_too_large", "送信内容が大きすぎます")
+                (ErrorCode::BodyTooLarge, "送信内容が大きすぎます")
             }
-            _ => ("body_unreadable", "送信内容を受け取れませんでした"),
+            _ => (ErrorCode::BodyUnreadable, "送信内容を受け取れませんでした"),
         };
         Self::new(
             status,

@@ -131,7 +131,7 @@ fn is_private_use(c: char) -> bool {
 }
 
 impl Record {
-    /// Checks the field limits of the record format (DOMAIN.md §5).
+    /// Checks the field limits of the record format.
     pub fn validate(&self) -> Result<(), RecordError> {
         if !(1..=9).contains(&self.dose) {
             return Err(RecordError::Dose(self.dose));

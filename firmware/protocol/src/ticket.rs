@@ -189,7 +189,7 @@ impl TicketPayload {
 
 /// What this deployment accepts beyond the payload's own structure.
 ///
-/// Which 券種 digits exist is not confirmed by any source (DOMAIN.md §2), so the list is
+/// Which 券種 digits exist is not confirmed by any source, so the list is
 /// configuration, delivered to the tablet at check-in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketRules {

@@ -8,6 +8,8 @@
 //!
 //! Every refusal is an HTTP error status with an [`ApiError`] body.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -177,18 +179,160 @@ pub struct RecordReceipts {
     pub receipts: Vec<Receipt>,
 }
 
+/// Why the back office refused a request: the `code` of an [`ApiError`].
+///
+/// On the wire each code is a stable snake_case string (`"not_active"`, ...), so a tablet
+/// can act on the reason without reading the Japanese message. A code this build does not
+/// know (sent by a newer back office) reads as [`ErrorCode::Unknown`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Enrollment by a serial number logistics never registered.
+    UnknownDevice,
+    /// Enrollment whose IMEI differs from the registered one.
+    ImeiMismatch,
+    /// Enrollment of a device that already holds a certificate.
+    AlreadyEnrolled,
+    /// A certificate signing request that cannot be parsed or verified.
+    BadCsr,
+    /// An endpoint that needs a client certificate was called without one.
+    ClientCertificateRequired,
+    /// A valid certificate of the back office CA that no device holds (any more).
+    UnknownCertificate,
+    /// Records from a device that is neither `active` nor `locked`.
+    NotActive,
+    /// A batch of more than [`MAX_BATCH`] records.
+    BatchTooLarge,
+    /// A record whose fields break the record format or whose 券種 is not accepted.
+    InvalidRecord,
+    /// A record whose municipality is not in the master list.
+    UnknownMunicipality,
+    /// No such endpoint.
+    NotFound,
+    /// Wrong method for an endpoint.
+    MethodNotAllowed,
+    /// Something broke on the back office's side.
+    InternalError,
+    /// A body that is not JSON.
+    MalformedJson,
+    /// JSON whose fields do not match the endpoint's body.
+    InvalidJson,
+    /// A body sent without `Content-Type: application/json`.
+    JsonContentTypeRequired,
+    /// A body larger than the back office accepts.
+    BodyTooLarge,
+    /// A body that could not be received.
+    BodyUnreadable,
+    /// A code this build does not know, from a newer back office. Never sent by this
+    /// build's back office; it serializes as `"unknown"`.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The wire string, e.g. `"not_active"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownDevice => "unknown_device",
+            Self::ImeiMismatch => "imei_mismatch",
+            Self::AlreadyEnrolled => "already_enrolled",
+            Self::BadCsr => "bad_csr",
+            Self::ClientCertificateRequired => "client_certificate_required",
+            Self::UnknownCertificate => "unknown_certificate",
+            Self::NotActive => "not_active",
+            Self::BatchTooLarge => "batch_too_large",
+            Self::InvalidRecord => "invalid_record",
+            Self::UnknownMunicipality => "unknown_municipality",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::InternalError => "internal_error",
+            Self::MalformedJson => "malformed_json",
+            Self::InvalidJson => "invalid_json",
+            Self::JsonContentTypeRequired => "json_content_type_required",
+            Self::BodyTooLarge => "body_too_large",
+            Self::BodyUnreadable => "body_unreadable",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compares with a wire string, as tests and logs have it.
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// The body of every refusal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
-    /// Stable machine-readable code, e.g. `unknown_device`.
-    pub code: String,
-    /// What happened and what to do, in Japanese.
+    /// Why, for the tablet to act on.
+    pub code: ErrorCode,
+    /// What happened and what to do, in Japanese, for a person.
     pub message: String,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every code and its wire string: these strings are a contract with deployed
+    /// tablets and must never change.
+    const WIRE: [(ErrorCode, &str); 18] = [
+        (ErrorCode::UnknownDevice, "unknown_device"),
+        (ErrorCode::ImeiMismatch, "imei_mismatch"),
+        (ErrorCode::AlreadyEnrolled, "already_enrolled"),
+        (ErrorCode::BadCsr, "bad_csr"),
+        (
+            ErrorCode::ClientCertificateRequired,
+            "client_certificate_required",
+        ),
+        (ErrorCode::UnknownCertificate, "unknown_certificate"),
+        (ErrorCode::NotActive, "not_active"),
+        (ErrorCode::BatchTooLarge, "batch_too_large"),
+        (ErrorCode::InvalidRecord, "invalid_record"),
+        (ErrorCode::UnknownMunicipality, "unknown_municipality"),
+        (ErrorCode::NotFound, "not_found"),
+        (ErrorCode::MethodNotAllowed, "method_not_allowed"),
+        (ErrorCode::InternalError, "internal_error"),
+        (ErrorCode::MalformedJson, "malformed_json"),
+        (ErrorCode::InvalidJson, "invalid_json"),
+        (
+            ErrorCode::JsonContentTypeRequired,
+            "json_content_type_required",
+        ),
+        (ErrorCode::BodyTooLarge, "body_too_large"),
+        (ErrorCode::BodyUnreadable, "body_unreadable"),
+    ];
+
+    #[test]
+    fn error_codes_have_stable_wire_strings() {
+        for (code, wire) in WIRE {
+            let json = format!("\"{wire}\"");
+            assert_eq!(serde_json::to_string(&code).unwrap(), json);
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+            assert_eq!(code.as_str(), wire);
+            assert_eq!(code.to_string(), wire);
+            assert!(code == wire);
+        }
+    }
+
+    #[test]
+    fn codes_of_a_newer_server_read_as_unknown() {
+        let body: ApiError =
+            serde_json::from_str(r#"{"code":"rate_limited","message":"後で送信してください"}"#)
+                .unwrap();
+        assert_eq!(body.code, ErrorCode::Unknown);
+        assert_eq!(body.message, "後で送信してください");
+        assert!(WIRE.iter().all(|(code, _)| *code != ErrorCode::Unknown));
+        assert!(ErrorCode::Unknown != "rate_limited");
+    }
 
     #[test]
     fn check_in_response_uses_snake_case_lifecycle() {

@@ -1,4 +1,4 @@
-//! The acceptance policy (DESIGN.md "Acceptance policy for a read"): when a frame's
+//! The acceptance policy: when a frame's
 //! symbols may become a ticket the operator confirms.
 //!
 //! A wrong registration is worse than none. A ticket is accepted only when its 18 digits
@@ -14,13 +14,13 @@
 //! ([`ScanEvent::Cleared`]) or another ticket was accepted — the 2021 "previous result
 //! shown again" bug.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use vrs_protocol::{MasterList, Nw7Read, Ticket, TicketPayload, TicketRules};
 
 use crate::GrayFrame;
 use crate::observation::{Observation, observe};
+use crate::refusal::ScanRefusal;
 
 /// Where an accepted ticket's digits came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,10 +61,8 @@ pub enum ScanEvent {
     /// Something was read but must not be registered; emitted once per problem and
     /// presentation.
     Refused {
-        /// The symbol the problem concerns.
-        source: Source,
-        /// For the operator, in Japanese: what is wrong and what to do.
-        reason: String,
+        /// What is wrong; the kiosk words it for the operator.
+        reason: ScanRefusal,
     },
     /// The ticket (accepted or refused) has left the view.
     Cleared,
@@ -103,16 +101,15 @@ pub struct Judgement {
     /// A ticket this frame alone vouches for (QR, or OCR + NW-7).
     pub accepted: Option<AcceptedTicket>,
     /// Symbols that disagree: nothing may be accepted from this frame.
-    pub conflict: Option<String>,
+    pub conflict: Option<ScanRefusal>,
     /// The QR ticket's digits when exactly one valid QR ticket was seen.
     pub qr_digits: Option<String>,
     /// The OCR line's digits when every character reached the confidence bar, unless an
     /// NW-7 read contradicted them.
     pub confident_ocr: Option<String>,
-    /// Why symbols were not usable (Japanese, one entry per symbol), with their source.
-    /// These are authoritative (an error-corrected QR, or OCR corroborated by NW-7) and
-    /// become [`ScanEvent::Refused`].
-    pub rejected: Vec<(Source, String)>,
+    /// Why symbols were not usable, one entry per symbol. These are authoritative (an
+    /// error-corrected QR, or OCR corroborated by NW-7) and become [`ScanEvent::Refused`].
+    pub rejected: Vec<ScanRefusal>,
     /// NW-7 texts that are no ticket payload. Codabar has no check character, so these
     /// may be partial or phantom reads: shown by tools, never refused to the operator.
     pub notes: Vec<String>,
@@ -133,10 +130,7 @@ pub fn judge(observation: &Observation, config: &ReaderConfig, master: &MasterLi
                     qr_tickets.push(t);
                 }
             }
-            Err(e) => j.rejected.push((
-                Source::Qr,
-                format!("二次元コードは接種券番号として使えません: {e}。接種券を確認してください"),
-            )),
+            Err(e) => j.rejected.push(ScanRefusal::QrNotTicket(e)),
         }
     }
     let nw7: Vec<Nw7Read> = observation
@@ -155,9 +149,7 @@ pub fn judge(observation: &Observation, config: &ReaderConfig, master: &MasterLi
     let ocr_confident = ocr.filter(|l| l.min_confidence() >= bar && l.digits.len() == 18);
 
     if qr_tickets.len() > 1 {
-        j.conflict = Some(
-            "複数の接種券の二次元コードが写っています。接種券は1枚ずつかざしてください".into(),
-        );
+        j.conflict = Some(ScanRefusal::SeveralQrTickets);
         return j;
     }
     if let Some(qr) = qr_tickets.pop() {
@@ -169,18 +161,12 @@ pub fn judge(observation: &Observation, config: &ReaderConfig, master: &MasterLi
                 qr.payload.masked(),
                 vrs_protocol::ticket::mask(&line.digits)
             );
-            j.conflict = Some(
-                "二次元コードとOCRラインの番号が一致しません。接種券が重なっていないか確認し、1枚だけをかざし直してください"
-                    .into(),
-            );
+            j.conflict = Some(ScanRefusal::QrOcrMismatch);
             return j;
         }
         if nw7.iter().any(|r| !r.agrees_with(&qr.payload)) {
             log::warn!("QR {} and an NW-7 read disagree", qr.payload.masked());
-            j.conflict = Some(
-                "二次元コードとバーコードの番号が一致しません。接種券が重なっていないか確認し、1枚だけをかざし直してください"
-                    .into(),
-            );
+            j.conflict = Some(ScanRefusal::QrNw7Mismatch);
             return j;
         }
         j.accepted = Some(AcceptedTicket {
@@ -218,14 +204,10 @@ pub fn judge(observation: &Observation, config: &ReaderConfig, master: &MasterLi
                     source: Source::Nw7Ocr,
                 })
             }
-            Err(e) => j.rejected.push((Source::Nw7Ocr, refusal_text(&e))),
+            Err(e) => j.rejected.push(ScanRefusal::NotRegistrable(e)),
         }
     }
     j
-}
-
-fn refusal_text(e: &vrs_protocol::TicketError) -> String {
-    format!("この接種券は登録できません: {e}。接種券を確認してください")
 }
 
 /// The acceptance policy fed frames in sequence (one presentation after another).
@@ -234,8 +216,8 @@ pub struct Reader {
     master: Arc<MasterList>,
     /// Digits of the last accepted ticket, until it has left the view.
     accepted: Option<String>,
-    /// Refusal texts already emitted in this presentation.
-    refused: HashSet<String>,
+    /// Refusals already emitted in this presentation.
+    refused: Vec<ScanRefusal>,
     /// Consecutive frames without any ticket symbol.
     absent: u32,
     /// OCR digits read confidently in consecutive frames, and how many frames.
@@ -249,7 +231,7 @@ impl Reader {
             config,
             master,
             accepted: None,
-            refused: HashSet::new(),
+            refused: Vec::new(),
             absent: 0,
             streak: None,
         }
@@ -284,7 +266,7 @@ impl Reader {
                 // The accepted ticket is still there; the other read is noise around it.
                 return None;
             }
-            return self.refuse(Source::Qr, reason);
+            return self.refuse(reason);
         }
         if let Some(accepted) = j.accepted {
             self.streak = None;
@@ -293,8 +275,8 @@ impl Reader {
         if let Some(event) = self.ocr_consensus(j.confident_ocr) {
             return Some(event);
         }
-        let (source, reason) = j.rejected.into_iter().next()?;
-        self.refuse(source, reason)
+        let reason = j.rejected.into_iter().next()?;
+        self.refuse(reason)
     }
 
     /// Forgets everything: the next frame starts a new presentation.
@@ -328,7 +310,7 @@ impl Reader {
                 ticket,
                 source: Source::Ocr,
             }),
-            Err(e) => self.refuse(Source::Ocr, refusal_text(&e)),
+            Err(e) => self.refuse(ScanRefusal::NotRegistrable(e)),
         }
     }
 
@@ -347,12 +329,13 @@ impl Reader {
         Some(ScanEvent::Accepted(accepted))
     }
 
-    fn refuse(&mut self, source: Source, reason: String) -> Option<ScanEvent> {
-        if !self.refused.insert(reason.clone()) {
+    fn refuse(&mut self, reason: ScanRefusal) -> Option<ScanEvent> {
+        if self.refused.contains(&reason) {
             return None;
         }
-        log::info!("refused ({}): {reason}", source.as_str());
-        Some(ScanEvent::Refused { source, reason })
+        log::info!("refused: {reason}");
+        self.refused.push(reason.clone());
+        Some(ScanEvent::Refused { reason })
     }
 }
 
@@ -362,6 +345,7 @@ mod tests {
     use crate::codabar::Nw7Symbol;
     use crate::ocr::OcrLine;
     use crate::qr::QrSymbol;
+    use vrs_protocol::{MunicipalityError, TicketError};
 
     const CHIYODA: &str = "121310160000012345";
     const SAPPORO: &str = "110110020000000001";
@@ -407,7 +391,7 @@ mod tests {
         }
     }
 
-    fn refused(event: Option<ScanEvent>) -> String {
+    fn refused(event: Option<ScanEvent>) -> ScanRefusal {
         match event {
             Some(ScanEvent::Refused { reason, .. }) => reason,
             other => panic!("expected a refusal, got {other:?}"),
@@ -604,8 +588,10 @@ mod tests {
         let mut r = reader();
         let mut obs = qr(MINAMI);
         obs.ocr = vec![OcrLine::uniform(FURUBIRA, 0.95)];
-        let reason = refused(r.feed_observation(&obs));
-        assert!(reason.contains("一致しません"), "{reason}");
+        assert_eq!(
+            refused(r.feed_observation(&obs)),
+            ScanRefusal::QrOcrMismatch
+        );
         for _ in 0..10 {
             assert_eq!(
                 r.feed_observation(&obs),
@@ -633,7 +619,10 @@ mod tests {
         let mut r = reader();
         let mut obs = qr(CHIYODA);
         obs.nw7 = vec![nw7("0000099999")];
-        assert!(refused(r.feed_observation(&obs)).contains("バーコード"));
+        assert_eq!(
+            refused(r.feed_observation(&obs)),
+            ScanRefusal::QrNw7Mismatch
+        );
     }
 
     #[test]
@@ -644,7 +633,10 @@ mod tests {
             text: SAPPORO.into(),
             angle: None,
         });
-        assert!(refused(r.feed_observation(&obs)).contains("1枚ずつ"));
+        assert_eq!(
+            refused(r.feed_observation(&obs)),
+            ScanRefusal::SeveralQrTickets
+        );
         assert_eq!(r.feed_observation(&obs), None);
     }
 
@@ -653,15 +645,26 @@ mod tests {
         let mut r = reader();
         let bad = "121310170000012345"; // check digit
         let reason = refused(r.feed_observation(&qr(bad)));
-        assert!(reason.contains("二次元コード"), "{reason}");
+        assert!(
+            matches!(
+                reason,
+                ScanRefusal::QrNotTicket(TicketError::Municipality(
+                    MunicipalityError::CheckDigit { expected: 6, .. }
+                ))
+            ),
+            "{reason:?}"
+        );
         assert_eq!(r.feed_observation(&qr(bad)), None);
         for _ in 0..r.config().clear_after_frames {
             r.feed_observation(&Observation::default());
         }
-        refused(r.feed_observation(&qr(bad)));
+        assert_eq!(refused(r.feed_observation(&qr(bad))), reason);
         // Not a ticket at all.
         let mut r = reader();
-        refused(r.feed_observation(&qr("https://example.invalid/")));
+        assert!(matches!(
+            refused(r.feed_observation(&qr("https://example.invalid/"))),
+            ScanRefusal::QrNotTicket(TicketError::Length { .. })
+        ));
     }
 
     #[test]
@@ -672,7 +675,13 @@ mod tests {
         for _ in 1..n {
             assert_eq!(r.feed_observation(&ocr(unknown, 0.95)), None);
         }
-        refused(r.feed_observation(&ocr(unknown, 0.95)));
+        assert!(matches!(
+            refused(r.feed_observation(&ocr(unknown, 0.95))),
+            ScanRefusal::NotRegistrable(TicketError::Municipality(MunicipalityError::Prefecture {
+                prefecture: 99,
+                ..
+            }))
+        ));
         assert_eq!(r.feed_observation(&ocr(unknown, 0.95)), None);
     }
 
@@ -709,7 +718,10 @@ mod tests {
             ..ReaderConfig::default()
         };
         let mut r = Reader::new(config, Arc::new(MasterList::embedded().clone()));
-        assert!(refused(r.feed_observation(&qr("210110020000000001"))).contains("券種"));
+        assert!(matches!(
+            refused(r.feed_observation(&qr("210110020000000001"))),
+            ScanRefusal::QrNotTicket(TicketError::KindNotAllowed { kind: 2, .. })
+        ));
     }
 
     #[test]

@@ -165,7 +165,7 @@ impl Texture {
     /// The rotations (modulo 90°, within `(-45, 45]`, strongest first) of the groups of
     /// bar blocks in the frame: where the ticket's barcode may stand when the frame's
     /// dominant direction belongs to something else (a decoy label, a table edge).
-    /// A group needs [`MIN_BAR_BLOCKS`] blocks within a few degrees of each other.
+    /// A group needs `MIN_BAR_BLOCKS` blocks within a few degrees of each other.
     pub fn bar_angles(&self) -> Vec<f32> {
         const BINS: usize = 90; // 2° per bin over 180°
         let mut hist = [0u32; BINS];
@@ -206,8 +206,8 @@ impl Texture {
     /// Where a 1-D barcode read along the rows of [`rotate`]`(frame, degrees)` can be:
     /// one span per group of neighbouring blocks of bars standing across the rows
     /// (gradient along the rows, within `tolerance` degrees; neighbours at most
-    /// [`GROUP_REACH`] blocks apart, so a block blur left incoherent does not split a
-    /// barcode), of at least [`MIN_GROUP_BLOCKS`] blocks: the canvas rows the group
+    /// `GROUP_REACH` blocks apart, so a block blur left incoherent does not split a
+    /// barcode), of at least `MIN_GROUP_BLOCKS` blocks: the canvas rows the group
     /// crosses, widened by a block on each side, and the columns from its first block
     /// to its last, widened by [`QUIET_REACH`] for the quiet zones. Spans that overlap
     /// are merged, so no stretch of a canvas row is in two spans. Sorted by row.

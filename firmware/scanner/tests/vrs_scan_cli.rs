@@ -70,8 +70,10 @@ fn invalid_payloads_are_rejected_with_a_reason() {
     let (lines, ok) = run(&[&bad]);
     assert!(ok, "a readable file that holds no ticket is not an error");
     assert_eq!(lines[0]["ticket"], Value::Null);
-    let rejected = lines[0]["rejected"][0].as_str().unwrap();
-    assert!(rejected.contains("チェックディジット") || rejected.contains("二次元コード"));
+    let rejected = &lines[0]["rejected"][0];
+    assert_eq!(rejected["code"], "qr_not_a_ticket", "{rejected}");
+    let detail = rejected["detail"].as_str().unwrap();
+    assert!(detail.contains("CheckDigit"), "{detail}");
 }
 
 #[test]

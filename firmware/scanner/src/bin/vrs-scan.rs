@@ -2,8 +2,9 @@
 //!
 //! Prints one JSON object per file and line:
 //! `{"file":…, "ticket":"<18 digits>"|null, "source":"qr"|"nw7+ocr"|"ocr"|null, "ms":<float>, …}`
-//! with extra fields `municipality`, `dose`, `kind`, `rejected` (reasons, Japanese) and
-//! `symbols` (everything decoded). Each file is judged alone, as one frame shown to a
+//! with extra fields `municipality`, `dose`, `kind`, `rejected` (refusals, each
+//! `{"code": <stable snake_case>, "detail": <English diagnostic>}`), `notes` (NW-7 texts
+//! that are no ticket payload) and `symbols` (everything decoded). Each file is judged alone, as one frame shown to a
 //! fresh reader; a still image cannot give consecutive frames, so an OCR-only read needs
 //! one confident frame (`ocr_consensus_frames = 1`). An unreadable file gives a line with
 //! an `error` field and a non-zero exit status at the end.
@@ -43,9 +44,8 @@ fn scan(path: &Path, master: &Arc<MasterList>) -> Result<Value> {
     let mut reader = Reader::new(config, Arc::clone(master));
     let event = reader.feed_observation(&observation);
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let mut rejected: Vec<String> = judgement.rejected.into_iter().map(|(_, r)| r).collect();
+    let mut rejected = judgement.rejected;
     rejected.extend(judgement.conflict);
-    rejected.extend(judgement.notes);
     let mut line = json!({
         "file": path.display().to_string(),
         "ticket": null,
@@ -65,13 +65,18 @@ fn scan(path: &Path, master: &Arc<MasterList>) -> Result<Value> {
             line["dose"] = json!(p.dose);
             line["kind"] = json!(p.kind);
         }
-        Some(ScanEvent::Refused { reason, .. }) if !rejected.contains(&reason) => {
-            rejected.push(reason)
-        }
+        Some(ScanEvent::Refused { reason }) if !rejected.contains(&reason) => rejected.push(reason),
         _ => {}
     }
     if !rejected.is_empty() {
-        line["rejected"] = json!(rejected);
+        let refusals: Vec<Value> = rejected
+            .iter()
+            .map(|r| json!({"code": r.code(), "detail": r.to_string()}))
+            .collect();
+        line["rejected"] = json!(refusals);
+    }
+    if !judgement.notes.is_empty() {
+        line["notes"] = json!(judgement.notes);
     }
     Ok(line)
 }
