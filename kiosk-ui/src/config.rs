@@ -153,8 +153,12 @@ pub struct Args {
     /// IMEI of this tablet's modem.
     #[arg(long)]
     pub imei: String,
-    /// replay:DIR[@FPS], v4l2[:DEVICE] or none.
-    #[arg(long, value_name = "SPEC")]
+    /// Where frames come from: `replay:DIR[@FPS]`, `v4l2[:DEVICE]` or `none`.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        help = "replay:DIR[@FPS], v4l2[:DEVICE] or none"
+    )]
     pub camera: CameraSpec,
     /// The modem's AT port.
     #[arg(long, value_name = "PATH", conflicts_with = "no_modem")]

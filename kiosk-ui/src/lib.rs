@@ -3,7 +3,7 @@
 //! * `ui/*.slint` — the screens, one component per file; [`ui::KioskState`] is the only
 //!   bridge to Rust.
 //! * [`app`] — glue: fills the screens and calls [`vrs_device::session::Session`].
-//! * [`status`] — the status bar's data; [`format`] — how values read on screen.
+//! * [`status`] — the status bar's data; [`format`](mod@format) — how values read on screen.
 //! * [`headless`] — software rendering without a display, screenshots, and
 //!   [`headless::HeadlessKiosk`], the real screens on that renderer; with the `automation`
 //!   feature it drives them through `labels` for tests and demos.
