@@ -15,7 +15,9 @@ password=demo-password-2021
 municipality=131016
 
 echo "==> building (first time: several minutes)"
-cargo build --locked -p vrs-provisioning -p vrs-kiosk -p vrs-ticket-gen -p vrs-modem-sim --bins
+# vrs-kiosk with `automation`: the headless run below is --walkthrough.
+cargo build --locked -p vrs-provisioning -p vrs-kiosk -p vrs-ticket-gen -p vrs-modem-sim --bins \
+  --features vrs-kiosk/automation
 bin=target/debug
 
 rm -rf "$data"

@@ -13,6 +13,9 @@ for p in build-essential pkg-config libfontconfig-dev libclang-dev clang; do wan
 for p in fonts-noto-cjk fonts-ipafont-gothic fonts-ocr-b fontconfig; do want "$p"; done
 # Runtime libraries of the windowed demo (winit on X11).
 for p in libxkbcommon-x11-0 libx11-6 libxcursor1 libxrandr2 libxi6; do want "$p"; done
+# Headers of the tablet build (vrs-kiosk --features kms: DRM/KMS with libinput), which the
+# test command compiles too.
+for p in libudev-dev libinput-dev libxkbcommon-dev; do want "$p"; done
 for p in ${VRS_EXTRA_APT:-}; do want "$p"; done
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -8,8 +8,9 @@ use vrs_device::modem::ModemConfig;
 use vrs_device::runtime::RuntimeConfig;
 use vrs_device::session::Session;
 
-/// Where the source of this build is published (GPL-3.0-only).
-pub const SOURCE_URL: &str = env!("CARGO_PKG_REPOSITORY");
+/// Where the source of this build is (GPL-3.0-only): `VRS_SOURCE_URL` when it was built
+/// (the image recipe sets it), else the source tree it was built from (see `build.rs`).
+pub const SOURCE_URL: &str = env!("VRS_SOURCE_URL");
 
 /// Everything a kiosk needs to start.
 pub struct KioskConfig {
@@ -106,8 +107,13 @@ pub struct Args {
     /// IMEI of this tablet's modem.
     #[arg(long)]
     pub imei: String,
-    /// replay:DIR[@FPS], v4l2[:DEVICE] or none.
-    #[arg(long, value_name = "SPEC", value_parser = parse_camera_spec)]
+    /// Where frames come from: `replay:DIR[@FPS]`, `v4l2[:DEVICE]` or `none`.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        value_parser = parse_camera_spec,
+        help = "replay:DIR[@FPS], v4l2[:DEVICE] or none"
+    )]
     pub camera: CameraSpec,
     /// The modem's AT port.
     #[arg(long, value_name = "PATH", conflicts_with = "no_modem")]
@@ -126,11 +132,9 @@ pub struct Args {
     pub screenshots: PathBuf,
     /// Headless demo: log in, set presets, read one ticket, register it, with a screenshot
     /// of every screen on the way.
+    #[cfg(feature = "automation")]
     #[arg(long, value_name = "LOGIN:PASSWORD")]
     pub walkthrough: Option<String>,
-    /// Where the source is published (About dialog).
-    #[arg(long, default_value = SOURCE_URL)]
-    pub source_url: String,
 }
 
 impl Args {
@@ -145,7 +149,7 @@ impl Args {
             (None, true) => None,
             (None, false) => anyhow::bail!("--modem PATH か --no-modem を指定してください"),
         };
-        let mut config = KioskConfig::new(
+        Ok(KioskConfig::new(
             DeviceConfig::Runtime(Box::new(RuntimeConfig {
                 state_dir: self.state_dir.clone(),
                 server_url: self.server.clone(),
@@ -155,12 +159,11 @@ impl Args {
             })),
             self.camera.clone(),
             modem,
-        );
-        config.source_url = self.source_url.clone();
-        Ok(config)
+        ))
     }
 
     /// `LOGIN:PASSWORD` of `--walkthrough`, split at the first colon.
+    #[cfg(feature = "automation")]
     pub fn walkthrough_credentials(&self) -> anyhow::Result<Option<(String, String)>> {
         match &self.walkthrough {
             None => Ok(None),

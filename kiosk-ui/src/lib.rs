@@ -5,9 +5,11 @@
 //! * [`app`] — glue: fills the screens and calls [`vrs_device::session::Session`].
 //! * [`status`] — the status bar's data; [`format`](mod@format) — how values read on screen.
 //! * [`headless`] — software rendering without a display, screenshots, and
-//!   [`headless::HeadlessKiosk`], which drives the real screens for tests and demos.
+//!   [`headless::HeadlessKiosk`], the real screens on that renderer; with the `automation`
+//!   feature it drives them through `labels` for tests and demos.
 //! * [`config`] — [`KioskConfig`] and the binary's command line.
-//! * [`run`] — the windowed, headless and walkthrough modes of the binary.
+//! * [`run`] — the windowed and headless modes of the binary, and (`automation`) the
+//!   demo walkthrough.
 //!
 //! Licence: GPL-3.0-only (Slint on an embedded device is GPL or commercial); the About
 //! dialog says where the source is.
@@ -18,6 +20,7 @@ pub mod app;
 pub mod config;
 pub mod format;
 pub mod headless;
+#[cfg(feature = "automation")]
 pub mod labels;
 pub mod run;
 mod session_time;

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
 
 fn main_with(args: Args) -> anyhow::Result<()> {
     let config = args.kiosk_config()?;
+    #[cfg(feature = "automation")]
     if let Some((id, password)) = args.walkthrough_credentials()? {
         return run::walkthrough(
             config,

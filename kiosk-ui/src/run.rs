@@ -3,19 +3,29 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
-use slint::{ComponentHandle, Model};
+use anyhow::Context;
+#[cfg(feature = "automation")]
+use anyhow::bail;
+use slint::ComponentHandle;
+#[cfg(feature = "automation")]
+use slint::Model;
+#[cfg(feature = "automation")]
 use vrs_protocol::Outcome;
 
 use crate::app::KioskApp;
 use crate::config::KioskConfig;
 use crate::headless::HeadlessKiosk;
+#[cfg(feature = "automation")]
 use crate::labels;
-use crate::ui::{KioskState, KioskWindow, Screen};
+#[cfg(feature = "automation")]
+use crate::ui::KioskState;
+use crate::ui::{KioskWindow, Screen};
 
 /// Lot number the walkthrough sets.
+#[cfg(feature = "automation")]
 pub const DEMO_LOT: &str = "DEMO-LOT-01";
 /// Doctor's name the walkthrough sets.
+#[cfg(feature = "automation")]
 pub const DEMO_DOCTOR: &str = "デモ 医師";
 
 /// Whether a desktop display is reachable (X11 or Wayland).
@@ -64,6 +74,7 @@ pub fn headless(config: KioskConfig, dir: &Path) -> anyhow::Result<()> {
 }
 
 /// How long the walkthrough waits for each step that depends on the outside world.
+#[cfg(feature = "automation")]
 #[derive(Debug, Clone)]
 pub struct WalkthroughTimeouts {
     /// Until the tablet is activated (enrollment and the office's activation).
@@ -74,6 +85,7 @@ pub struct WalkthroughTimeouts {
     pub upload: Duration,
 }
 
+#[cfg(feature = "automation")]
 impl Default for WalkthroughTimeouts {
     fn default() -> Self {
         Self {
@@ -87,6 +99,7 @@ impl Default for WalkthroughTimeouts {
 /// The demo: logs in, sets presets (first venue and maker, [`DEMO_LOT`], [`DEMO_DOCTOR`]),
 /// waits for a ticket from the camera, registers it as 接種済 and writes
 /// `01-not-activated.png` … `06-registered.png` into `dir` on the way.
+#[cfg(feature = "automation")]
 pub fn walkthrough(
     config: KioskConfig,
     login_id: &str,

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use vrs_device::camera::LatestFrame;
+use vrs_kiosk::config::SOURCE_URL;
 use vrs_kiosk::{Screen, labels};
 use vrs_protocol::{Lifecycle, Outcome};
 
@@ -245,7 +246,9 @@ fn about_dialog_names_the_licence_and_the_source() {
             .unwrap()
             .contains("GPL-3.0-only")
     );
-    assert!(!kiosk.text_of("ソースコード").unwrap().is_empty());
+    // Where the source is: the build-time setting (VRS_SOURCE_URL, or this source tree).
+    assert_eq!(kiosk.text_of("ソースコード").unwrap(), SOURCE_URL);
+    assert!(!SOURCE_URL.trim().is_empty() && !SOURCE_URL.contains("example.invalid"));
     let image = save(&kiosk, "07-about");
     assert!(dark_pixels(&image, 200, 150, 620, 400) > 1000);
     kiosk.tap(labels::CLOSE).unwrap();
