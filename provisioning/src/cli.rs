@@ -56,7 +56,7 @@ pub struct Cli {
 /// `--db` for every database command.
 #[derive(Debug, Args)]
 pub struct DbArg {
-    /// Database: sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
+    /// Database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE.
     #[arg(long)]
     pub db: String,
 }

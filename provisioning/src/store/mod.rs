@@ -4,7 +4,7 @@
 //! embedded default for the demo and a single box; PostgreSQL ([`postgres`]) serves
 //! several back-office replicas from one database. [`open`] picks one by the `--db` URL.
 //! Both apply the versioned SQL files of their backend ([`migration`]) and convert rows
-//! with the same code ([`rows`]).
+//! with the same code (`store/rows.rs`).
 //!
 //! Stores decide no business rule: inside one transaction they read the current rows, ask
 //! [`crate::domain`] what to do and write what it returns (with its audit event).
@@ -65,9 +65,10 @@ pub enum StoreError {
         /// The OS error.
         source: std::io::Error,
     },
-    /// A `postgres://` URL that the PostgreSQL client cannot read.
+    /// A `postgres://` URL that the PostgreSQL client cannot read. (The client's reason is
+    /// the [`source`](std::error::Error::source), shown by the CLI after the message.)
     #[error(
-        "PostgreSQL の接続先 {url} を読めません: {source}。\
+        "PostgreSQL の接続先 {url} を読めません。\
          postgres://ユーザー@ホスト:ポート/データベース名 の形で指定してください"
     )]
     PostgresUrl {
@@ -76,9 +77,10 @@ pub enum StoreError {
         /// The parse error.
         source: ::postgres::Error,
     },
-    /// The PostgreSQL server cannot be reached or refuses the login.
+    /// The PostgreSQL server cannot be reached or refuses the login (the reason is the
+    /// source).
     #[error(
-        "PostgreSQL {url} に接続できません: {source}。\
+        "PostgreSQL {url} に接続できません。\
          サーバーが起動しているか、ホスト・ポート・ユーザー・パスワード・データベース名を確認してください"
     )]
     PostgresUnreachable {

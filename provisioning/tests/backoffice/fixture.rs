@@ -1,5 +1,6 @@
 //! What the device API tests share: a real TLS server on 127.0.0.1 over a real SQLite
-//! file, real rustls clients (ureq), and the operator CLI on the same database.
+//! file (or any `--db`, see [`Fixture::on`]), real rustls clients (ureq), and the operator
+//! CLI on the same database.
 
 use std::sync::Arc;
 
@@ -25,9 +26,15 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// A server on a new SQLite file in the fixture's directory.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite:{}", dir.path().join("backoffice.db").display());
+        Self::on(dir, db)
+    }
+
+    /// A server on the database `db` (any `--db` value), its state in `dir`.
+    pub fn on(dir: tempfile::TempDir, db: String) -> Self {
         let server = start(ServerConfig {
             db: db.clone(),
             listen: "127.0.0.1:0".parse().unwrap(),
