@@ -85,22 +85,7 @@ impl Fixture {
     pub fn enrolled(&self, serial: &str) -> Identity {
         self.cli(&["device", "register", "--serial", serial, "--imei", IMEI])
             .unwrap();
-        let key = KeyPair::generate().unwrap();
-        let (status, body) = post(
-            &self.agent(None),
-            &self.url(ENROLL_PATH),
-            &EnrollRequest {
-                serial: serial.into(),
-                imei: IMEI.into(),
-                csr_pem: csr(&key, serial),
-            },
-        );
-        assert_eq!(status, 200, "{body}");
-        let response: EnrollResponse = serde_json::from_value(body).unwrap();
-        Identity {
-            cert_pem: response.certificate_pem,
-            key_pem: key.serialize_pem(),
-        }
+        enroll(&self.agent(None), &self.url(ENROLL_PATH), serial)
     }
 
     pub fn active(&self, serial: &str) -> Identity {
@@ -121,6 +106,26 @@ impl Fixture {
 pub struct Identity {
     pub cert_pem: String,
     pub key_pem: String,
+}
+
+/// Enrolls the registered tablet `serial` (IMEI [`IMEI`]) at `enroll_url`; its identity.
+pub fn enroll(agent: &ureq::Agent, enroll_url: &str, serial: &str) -> Identity {
+    let key = KeyPair::generate().unwrap();
+    let (status, body) = post(
+        agent,
+        enroll_url,
+        &EnrollRequest {
+            serial: serial.into(),
+            imei: IMEI.into(),
+            csr_pem: csr(&key, serial),
+        },
+    );
+    assert_eq!(status, 200, "{body}");
+    let response: EnrollResponse = serde_json::from_value(body).unwrap();
+    Identity {
+        cert_pem: response.certificate_pem,
+        key_pem: key.serialize_pem(),
+    }
 }
 
 pub fn csr(key: &KeyPair, serial: &str) -> String {

@@ -1,21 +1,25 @@
 //! The PostgreSQL store against a real server: the conformance suite (each check in a new,
-//! empty schema of its own), replicas sharing one schema, and the device API served from it.
+//! empty schema of its own), replicas sharing one schema, and the device API served from it
+//! — in process with the operator CLI, and as the real `vrs-provision serve` binary over
+//! mutual TLS, stopped by SIGTERM.
 //!
 //! They need a server, so they are ignored by default. `bash scripts/postgres.sh` starts a
 //! throwaway cluster on loopback, sets `VRS_TEST_POSTGRES_URL` (a superuser URL such as
 //! `postgres://postgres@127.0.0.1:PORT/postgres`) and runs them with `--ignored`. Run with
 //! `--ignored` but without the variable, they fail: they never pass by skipping.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use time::macros::datetime;
 use uuid::Uuid;
-use vrs_protocol::wire::{CHECK_IN_PATH, RECORDS_PATH, ReceiptStatus, RecordBatch};
+use vrs_protocol::wire::{CHECK_IN_PATH, ENROLL_PATH, RECORDS_PATH, ReceiptStatus, RecordBatch};
 use vrs_provisioning::store::{self, NewDevice, Repository, SEEDED_VACCINE_MAKERS};
 
 use crate::conformance;
-use crate::fixture::{Fixture, IMEI, heartbeat, post, record, statuses};
+use crate::fixture::{Fixture, IMEI, agent, enroll, heartbeat, post, record, statuses};
 
 /// Empty schemas made for one test in the database `VRS_TEST_POSTGRES_URL` names, dropped
 /// with everything in them when the test ends. A store opened on [`Schemas::fresh`]'s URL
@@ -209,7 +213,7 @@ fn postgres_replicas_racing_on_one_record_store_it_once() {
 
 #[test]
 #[ignore = "needs PostgreSQL: scripts/test.sh starts one and runs them with --ignored"]
-fn serve_on_postgres_enrolls_checks_in_and_takes_records() {
+fn the_device_api_and_the_operator_cli_run_on_postgres() {
     let schemas = Schemas::new();
     let (schema, url) = schemas.fresh();
     let fx = Fixture::on(tempfile::tempdir().unwrap(), url.clone());
@@ -258,4 +262,112 @@ fn serve_on_postgres_enrolls_checks_in_and_takes_records() {
             .len(),
         1
     );
+}
+
+/// A child process killed if the test fails before it ends it.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Runs `vrs-provision ARGS…`; its standard output. Fails the test if the command fails.
+fn vrs_provision(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_vrs-provision"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "vrs-provision {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: scripts/test.sh starts one and runs them with --ignored"]
+fn vrs_provision_serve_runs_on_postgres() {
+    let schemas = Schemas::new();
+    let (_, url) = schemas.fresh();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let state_arg = state.to_str().unwrap();
+    let mut serve = Reaped(
+        Command::new(env!("CARGO_BIN_EXE_vrs-provision"))
+            .args([
+                "serve",
+                "--db",
+                &url,
+                "--listen",
+                "127.0.0.1:0",
+                "--state-dir",
+            ])
+            .arg(&state)
+            .args(["--hostname", "backoffice.test"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stdout = BufReader::new(serve.0.stdout.take().unwrap()).lines();
+    let listening = stdout.next().unwrap().unwrap();
+    let addr = listening
+        .strip_prefix("listening on https://")
+        .unwrap_or_else(|| panic!("serve said: {listening}"))
+        .to_owned();
+    let base = format!("https://{addr}");
+
+    vrs_provision(&[
+        "device", "register", "--db", &url, "--serial", "SN-0001", "--imei", IMEI,
+    ]);
+    let ca = vrs_provision(&["ca-cert", "--state-dir", state_arg]);
+    let identity = enroll(
+        &agent(&ca, None),
+        &format!("{base}{ENROLL_PATH}"),
+        "SN-0001",
+    );
+    vrs_provision(&[
+        "device",
+        "activate",
+        "--db",
+        &url,
+        "--serial",
+        "SN-0001",
+        "--municipality",
+        "131016",
+    ]);
+    let tablet = agent(&ca, Some(&identity));
+    let (status, body) = post(&tablet, &format!("{base}{CHECK_IN_PATH}"), &heartbeat());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["lifecycle"], "active");
+    let batch = RecordBatch {
+        records: vec![record(
+            "0000012345",
+            1,
+            datetime!(2021-06-01 10:00 +09:00),
+            "FF0843",
+        )],
+    };
+    let (status, body) = post(&tablet, &format!("{base}{RECORDS_PATH}"), &batch);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(statuses(body), vec![ReceiptStatus::Stored]);
+    let devices = vrs_provision(&["device", "list", "--db", &url]);
+    assert!(devices.contains("SN-0001"), "{devices}");
+
+    // SIGTERM: a graceful stop and a clean exit.
+    let term = Command::new("kill")
+        .args(["-TERM", &serve.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let exit = serve.0.wait().unwrap();
+    assert!(exit.success(), "serve ended with {exit}");
+    let rest: Vec<String> = stdout.map(Result::unwrap).collect();
+    assert!(rest.iter().any(|l| l.starts_with("stopped at")), "{rest:?}");
 }
