@@ -40,7 +40,8 @@ else
   as_db() { "$@"; }
 fi
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/vrs-postgres.XXXXXX")
+# In /tmp, not $TMPDIR: as root, the postgres user must be able to reach it.
+dir=$(mktemp -d /tmp/vrs-postgres.XXXXXX)
 cleanup() {
   if [ -f "$dir/data/postmaster.pid" ]; then
     as_db "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 ||
