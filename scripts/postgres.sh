@@ -82,7 +82,10 @@ echo "==> PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.
 if [ $# -gt 0 ]; then
   "$@"
 else
-  cargo test -p vrs-provisioning --test backoffice --locked -- --ignored postgres 2>&1 |
+  # `--workspace`, not `-p vrs-provisioning`: the same feature set as scripts/test.sh's
+  # `cargo test --workspace`, so this reuses its build instead of recompiling the tokio
+  # stack with one package's features (about a minute and a half on two cores).
+  cargo test --workspace --test backoffice --locked -- --ignored postgres 2>&1 |
     tee "$dir/test.log"
   if ! grep -Eq '^test result: ok\. [1-9][0-9]* passed' "$dir/test.log"; then
     echo "no PostgreSQL test ran (is the filter 'postgres' still in their names?)" >&2
