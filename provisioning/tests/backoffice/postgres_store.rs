@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use time::macros::datetime;
 use uuid::Uuid;
 use vrs_protocol::wire::{CHECK_IN_PATH, ENROLL_PATH, RECORDS_PATH, ReceiptStatus, RecordBatch};
-use vrs_provisioning::store::{self, NewDevice, Repository, SEEDED_VACCINE_MAKERS};
+use vrs_provisioning::store::{self, NewDevice, Repository, SEEDED_VACCINE_MAKERS, StoreError};
 
 use crate::conformance;
 use crate::fixture::{Fixture, IMEI, agent, enroll, heartbeat, post, record, statuses};
@@ -130,6 +130,28 @@ fn postgres_replicas_opening_a_new_database_migrate_it_once() {
     assert_eq!(
         versions,
         (1..=store::postgres::PostgresStore::schema_version()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: scripts/test.sh starts one and runs them with --ignored"]
+fn a_postgres_database_of_a_newer_build_is_refused() {
+    let schemas = Schemas::new();
+    let (_, url) = schemas.fresh();
+    drop(store::open(&url).unwrap());
+    postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap()
+        .execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (99, now())",
+            &[],
+        )
+        .unwrap();
+    let Err(err) = store::open(&url) else {
+        panic!("a schema of a newer build was opened");
+    };
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { found: 99, .. }),
+        "{err:?}"
     );
 }
 
