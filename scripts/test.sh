@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, and every test of every crate (unit, integration,
-# headless kiosk, back office over real TLS, modem on a pty, end to end), then the tablet
-# build of the kiosk.
+# headless kiosk, back office over real TLS and on PostgreSQL, modem on a pty, end to end),
+# then the tablet build of the kiosk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -15,6 +15,8 @@ echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked --features vrs-kiosk/automation -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked --features vrs-kiosk/automation
+echo "==> back-office store tests against PostgreSQL (throwaway cluster on 127.0.0.1)"
+bash scripts/postgres.sh
 
 # What the tablet image ships: DRM/KMS, no desktop window, no automation, no testing backend.
 tablet=(-p vrs-kiosk --no-default-features --features kms --locked)

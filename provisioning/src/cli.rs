@@ -1,6 +1,8 @@
 //! The operator CLI (`vrs-provision`): the server plus logistics, helpdesk and office
 //! commands that act directly on the database through the [`Repository`].
 //!
+//! `--db` (`D`) is `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+//!
 //! ```text
 //! vrs-provision [--actor NAME] serve --db sqlite:PATH --listen ADDR --state-dir DIR [--hostname NAME]...
 //! vrs-provision [--actor NAME] device register --db D --serial S --imei I
@@ -54,7 +56,7 @@ pub struct Cli {
 /// `--db` for every database command.
 #[derive(Debug, Args)]
 pub struct DbArg {
-    /// Database: sqlite:PATH (postgres:// is reserved for a later build).
+    /// Database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE.
     #[arg(long)]
     pub db: String,
 }

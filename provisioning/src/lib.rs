@@ -4,7 +4,8 @@
 //!   with client certificates issued by our own [`ca`].
 //! * [`domain`] — the business rules (lifecycle, which record supersedes which, venues),
 //!   pure functions the stores call inside their transactions.
-//! * [`store`] — the [`store::Repository`] trait and its SQLite implementation.
+//! * [`store`] — the [`store::Repository`] trait and its SQLite and PostgreSQL
+//!   implementations.
 //! * [`cli`] — the `vrs-provision` command line (server and operator commands).
 //!
 //! Smaller parts: [`api`] (handlers), [`refusal`] (error bodies), [`tls`],

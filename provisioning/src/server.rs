@@ -44,7 +44,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// What `serve` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
-    /// `sqlite:PATH` (a `postgres://` URL is refused in this build).
+    /// `sqlite:PATH` or `postgres://USER@HOST:PORT/DATABASE` (see [`store::open`]).
     pub db: String,
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,

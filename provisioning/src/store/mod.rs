@@ -1,8 +1,10 @@
 //! Storage of the back office behind one [`Repository`] trait.
 //!
 //! The server and the operator CLI talk only to the trait. SQLite ([`sqlite`]) is the
-//! embedded default; a PostgreSQL implementation will slot in behind the same trait (the
-//! `postgres://` URL scheme is reserved for it and refused with a typed error until then).
+//! embedded default for the demo and a single box; PostgreSQL ([`postgres`]) serves
+//! several back-office replicas from one database. [`open`] picks one by the `--db` URL.
+//! Both apply the versioned SQL files of their backend ([`migration`]) and convert rows
+//! with the same code (`store/rows.rs`).
 //!
 //! Stores decide no business rule: inside one transaction they read the current rows, ask
 //! [`crate::domain`] what to do and write what it returns (with its audit event).
@@ -11,6 +13,9 @@
 //! The trait is synchronous: the server calls it from `tokio::task::spawn_blocking`, the
 //! CLI calls it directly. Implementations must be `Send + Sync` and do their own locking.
 
+pub mod migration;
+pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 use std::path::PathBuf;
@@ -35,18 +40,10 @@ pub const SEEDED_VACCINE_MAKERS: [&str; 4] = [
 /// Why a storage operation failed. Messages are for operators, in Japanese.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// `--db` names PostgreSQL, which this build cannot use yet.
-    #[error(
-        "PostgreSQL ({url}) はこのビルドではまだ使えません(not supported yet in this build)。\
-         --db sqlite:ファイルのパス を指定してください"
-    )]
-    PostgresNotSupported {
-        /// The URL as given, without its password.
-        url: String,
-    },
     /// `--db` is neither `sqlite:` nor `postgres://`.
     #[error(
-        "データベースの指定「{given}」を理解できません。sqlite:ファイルのパス の形で指定してください"
+        "データベースの指定「{given}」を理解できません。sqlite:ファイルのパス か \
+         postgres://ユーザー@ホスト:ポート/データベース名 の形で指定してください"
     )]
     UnsupportedUrl {
         /// What was given, without any password.
@@ -68,13 +65,43 @@ pub enum StoreError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A `postgres://` URL that the PostgreSQL client cannot read. (The client's reason is
+    /// the [`source`](std::error::Error::source), shown by the CLI after the message.)
+    #[error(
+        "PostgreSQL の接続先 {url} を読めません。\
+         postgres://ユーザー@ホスト:ポート/データベース名 の形で指定してください"
+    )]
+    PostgresUrl {
+        /// The URL as given, without its password.
+        url: String,
+        /// The parse error.
+        source: ::postgres::Error,
+    },
+    /// The PostgreSQL server cannot be reached or refuses the login (the reason is the
+    /// source).
+    #[error(
+        "PostgreSQL {url} に接続できません。\
+         サーバーが起動しているか、ホスト・ポート・ユーザー・パスワード・データベース名を確認してください"
+    )]
+    PostgresUnreachable {
+        /// The URL as given, without its password.
+        url: String,
+        /// The connection error.
+        source: ::postgres::Error,
+    },
+    /// No pooled PostgreSQL connection became free or could be opened in time.
+    #[error(
+        "PostgreSQL への接続が時間内に得られませんでした: {0}。\
+         サーバーが動いているか、接続数の上限に達していないか確認してください"
+    )]
+    PostgresPool(#[source] r2d2::Error),
     /// The database was written by a newer version of this program.
     #[error(
         "データベースのスキーマ版 {found} はこのプログラム(対応版 {supported})より新しいです。\
          新しい版の vrs-provision を使ってください"
     )]
     SchemaTooNew {
-        /// `user_version` found in the file.
+        /// The newest version the database has applied.
         found: i64,
         /// The newest version this build knows.
         supported: i64,
@@ -146,6 +173,9 @@ pub enum StoreError {
     /// Any other SQLite failure.
     #[error("データベースの操作に失敗しました: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// Any other PostgreSQL failure.
+    #[error("データベースの操作に失敗しました: {0}")]
+    Postgres(#[from] ::postgres::Error),
 }
 
 impl StoreError {
@@ -381,27 +411,41 @@ pub trait Repository: Send + Sync {
     fn audit_events(&self, limit: usize) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
-/// Opens the repository a `--db` value names: `sqlite:PATH` (or `sqlite://PATH`).
-/// `postgres://…` is recognised and refused with [`StoreError::PostgresNotSupported`].
+/// Opens the repository a `--db` value names: `sqlite:PATH` (or `sqlite://PATH`), or
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (or `postgresql://…`, with the
+/// client's query options such as `?host=/run/postgresql` for a unix socket).
 pub fn open(url: &str) -> Result<Arc<dyn Repository>, StoreError> {
     match parse_url(url)? {
         DbUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteRepository::open(&path)?)),
+        DbUrl::Postgres(url) => Ok(Arc::new(postgres::PostgresStore::open(&url)?)),
     }
 }
 
 /// A parsed `--db` value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DbUrl {
     /// A SQLite file.
     Sqlite(PathBuf),
+    /// A PostgreSQL connection URL, as given (it may hold a password).
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Self::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&without_password(url))
+                .finish(),
+        }
+    }
 }
 
 /// Parses a `--db` value without opening anything.
 pub fn parse_url(url: &str) -> Result<DbUrl, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::PostgresNotSupported {
-            url: without_password(url),
-        });
+        return Ok(DbUrl::Postgres(url.to_owned()));
     }
     let path = url
         .strip_prefix("sqlite://")
@@ -414,18 +458,35 @@ pub fn parse_url(url: &str) -> Result<DbUrl, StoreError> {
     }
 }
 
-/// `scheme://user:secret@host` → `scheme://user:***@host`, so errors never echo a password.
+/// `scheme://user:secret@host/db?password=secret` → `scheme://user:***@host/db?password=***`,
+/// so errors and logs never echo a password.
 fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
     };
-    let Some((credentials, host)) = rest.rsplit_once('@') else {
-        return url.to_owned();
+    let mut shown = match base.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((credentials, host)) => match credentials.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => base.to_owned(),
+            },
+            None => base.to_owned(),
+        },
+        None => base.to_owned(),
     };
-    match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+    if let Some(query) = query {
+        let options: Vec<String> = query
+            .split('&')
+            .map(|option| match option.split_once('=') {
+                Some(("password", _)) => "password=***".to_owned(),
+                _ => option.to_owned(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&options.join("&"));
     }
+    shown
 }
 
 #[cfg(test)]
@@ -442,11 +503,16 @@ mod tests {
             parse_url("sqlite:///tmp/a.db").unwrap(),
             DbUrl::Sqlite("/tmp/a.db".into())
         );
-        let err = parse_url("postgres://vrs:hunter2@db/vrs").unwrap_err();
-        assert!(matches!(err, StoreError::PostgresNotSupported { .. }));
-        let text = err.to_string();
-        assert!(text.contains("not supported yet in this build"), "{text}");
-        assert!(!text.contains("hunter2"), "{text}");
+        let parsed = parse_url("postgres://vrs:hunter2@db/vrs").unwrap();
+        assert_eq!(
+            parsed,
+            DbUrl::Postgres("postgres://vrs:hunter2@db/vrs".into())
+        );
+        assert!(!format!("{parsed:?}").contains("hunter2"));
+        assert!(matches!(
+            parse_url("postgresql://db/vrs").unwrap(),
+            DbUrl::Postgres(_)
+        ));
         assert!(matches!(
             parse_url("mysql://x").unwrap_err(),
             StoreError::UnsupportedUrl { .. }
@@ -459,5 +525,20 @@ mod tests {
             parse_url("/tmp/a.db").unwrap_err(),
             StoreError::UnsupportedUrl { .. }
         ));
+    }
+
+    #[test]
+    fn passwords_are_never_shown() {
+        assert_eq!(
+            without_password("postgres://vrs:hunter2@db:5432/vrs"),
+            "postgres://vrs:***@db:5432/vrs"
+        );
+        assert_eq!(
+            without_password("postgres://vrs@db/vrs?password=hunter2&sslmode=disable"),
+            "postgres://vrs@db/vrs?password=***&sslmode=disable"
+        );
+        assert_eq!(without_password("postgres://db/vrs"), "postgres://db/vrs");
+        let err = parse_url("mysql://root:hunter2@db/vrs").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 }

@@ -1,5 +1,5 @@
 //! The SQLite [`Repository`]: one file, WAL journal, foreign keys on, schema migrations
-//! tracked by `PRAGMA user_version`.
+//! from `migrations/sqlite/` recorded in `schema_migrations` (see [`super::migration`]).
 //!
 //! Every write runs in one `IMMEDIATE` transaction that reads the rows a rule needs, asks
 //! [`crate::domain`] for the outcome and writes it with its audit event; SQL here only
@@ -10,100 +10,24 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 use vrs_protocol::wire::{AccountVerifier, CheckInRequest, Receipt, Venue};
-use vrs_protocol::{Lifecycle, MunicipalityCode, Outcome, Record, TicketNumber};
+use vrs_protocol::{MunicipalityCode, Record};
 
 use crate::domain::lifecycle::{self, DeviceChange};
 use crate::domain::supersede::{self, BusinessKey, Placement, Precedence};
 use crate::domain::venue;
 
+use super::migration::{self, SEEDS_VACCINE_MAKERS};
+use super::rows::{
+    DEVICE_COLUMNS, DeviceRow, RECORD_COLUMNS, RecordRow, audit_event, date_text, parse_code,
+    parse_uuid, ts, venue_day_count,
+};
 use super::{
     AuditEvent, CountFilter, Device, NewAccount, NewDevice, Repository, SEEDED_VACCINE_MAKERS,
     StoreError, StoredRecord, VenueDayCount,
 };
-
-/// Schema migrations; `MIGRATIONS[n]` takes `user_version` from `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &[r#"
-CREATE TABLE devices (
-    serial              TEXT PRIMARY KEY,
-    imei                TEXT NOT NULL,
-    state               TEXT NOT NULL,
-    municipality        TEXT,
-    cert_fingerprint    TEXT UNIQUE,
-    registered_at       TEXT NOT NULL,
-    enrolled_at         TEXT,
-    last_check_in_at    TEXT,
-    firmware_version    TEXT,
-    outbox_depth        INTEGER,
-    oldest_unsent_age_s INTEGER,
-    modem_json          TEXT
-);
-CREATE TABLE venues (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    municipality TEXT NOT NULL,
-    name         TEXT NOT NULL,
-    created_at   TEXT NOT NULL,
-    UNIQUE (municipality, name)
-);
-CREATE TABLE vaccine_makers (
-    position INTEGER PRIMARY KEY,
-    name     TEXT NOT NULL UNIQUE
-);
-CREATE TABLE accounts (
-    login_id     TEXT PRIMARY KEY,
-    municipality TEXT NOT NULL,
-    password_phc TEXT NOT NULL,
-    venue_id     INTEGER REFERENCES venues(id),
-    created_at   TEXT NOT NULL
-);
-CREATE INDEX accounts_municipality ON accounts(municipality);
-CREATE TABLE records (
-    id                   TEXT PRIMARY KEY,
-    registered_at        TEXT NOT NULL,
-    registered_at_us     INTEGER NOT NULL,
-    vaccination_date     TEXT NOT NULL,
-    municipality         TEXT NOT NULL,
-    ticket_number        TEXT NOT NULL,
-    dose                 INTEGER NOT NULL,
-    ticket_kind          INTEGER NOT NULL,
-    venue                TEXT NOT NULL,
-    doctor               TEXT NOT NULL,
-    maker                TEXT NOT NULL,
-    lot                  TEXT NOT NULL,
-    outcome              TEXT NOT NULL,
-    operator             TEXT NOT NULL,
-    received_at          TEXT NOT NULL,
-    device_serial        TEXT NOT NULL REFERENCES devices(serial),
-    superseded_by        TEXT REFERENCES records(id) DEFERRABLE INITIALLY DEFERRED
-);
-CREATE INDEX records_key ON records(municipality, ticket_number, dose);
-CREATE UNIQUE INDEX records_current_key ON records(municipality, ticket_number, dose)
-    WHERE superseded_by IS NULL;
-CREATE INDEX records_day ON records(vaccination_date, venue);
-CREATE TABLE audit_events (
-    id      INTEGER PRIMARY KEY AUTOINCREMENT,
-    at      TEXT NOT NULL,
-    actor   TEXT NOT NULL,
-    action  TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    detail  TEXT NOT NULL
-);
-"#];
-
-const DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]");
-
-const DEVICE_COLUMNS: &str = "serial, imei, state, municipality, cert_fingerprint, \
-    registered_at, enrolled_at, last_check_in_at, firmware_version, outbox_depth, \
-    oldest_unsent_age_s, modem_json";
-
-const RECORD_COLUMNS: &str = "id, registered_at, vaccination_date, municipality, \
-    ticket_number, dose, ticket_kind, venue, doctor, maker, lot, outcome, operator, \
-    received_at, device_serial, superseded_by";
 
 /// A [`Repository`] in one SQLite file.
 pub struct SqliteRepository {
@@ -144,7 +68,7 @@ impl SqliteRepository {
 
     /// The newest schema version this build writes.
     pub fn schema_version() -> i64 {
-        MIGRATIONS.len() as i64
+        migration::latest(migration::SQLITE)
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -201,22 +125,38 @@ fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// Applies the missing migrations. Each step reads `user_version` inside its own
-/// `IMMEDIATE` transaction, so a server and an operator CLI opening a new database at the
-/// same moment cannot both run the same step.
+/// Applies the missing migrations, all in one `IMMEDIATE` transaction, so a server and an
+/// operator CLI opening a new database at the same moment cannot both run the same step.
+///
+/// Databases made before `schema_migrations` existed counted their migrations in
+/// `PRAGMA user_version`; their versions are recorded as applied when first seen. The
+/// pragma is still kept equal to the newest version, so an older build (which reads only
+/// the pragma) refuses a database this build has moved on.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let supported = MIGRATIONS.len() as i64;
-    loop {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if found > supported {
-            return Err(StoreError::SchemaTooNew { found, supported });
-        }
-        let Some(sql) = MIGRATIONS.get(found as usize) else {
-            return Ok(());
-        };
-        tx.execute_batch(sql)?;
-        if found == 0 {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (\
+             version    INTEGER PRIMARY KEY,\
+             applied_at TEXT NOT NULL)",
+    )?;
+    let recorded: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    let counted: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let applied = recorded.max(counted);
+    let pending = migration::pending(migration::SQLITE, applied)?;
+    let now = ts(OffsetDateTime::now_utc());
+    for version in recorded + 1..=counted {
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            params![version, now],
+        )?;
+    }
+    for step in pending {
+        tx.execute_batch(step.sql)?;
+        if step.version == SEEDS_VACCINE_MAKERS {
             for (position, name) in SEEDED_VACCINE_MAKERS.iter().enumerate() {
                 tx.execute(
                     "INSERT INTO vaccine_makers (position, name) VALUES (?1, ?2)",
@@ -224,42 +164,15 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
                 )?;
             }
         }
-        tx.pragma_update(None, "user_version", found + 1)?;
-        tx.commit()?;
-        log::info!("database schema migrated to version {}", found + 1);
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            params![step.version, now],
+        )?;
+        tx.pragma_update(None, "user_version", step.version)?;
+        log::info!("database schema migrated to version {}", step.version);
     }
-}
-
-fn ts(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
-}
-
-fn parse_ts(text: &str, what: &str) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| StoreError::Corrupt {
-        what: format!("{what}「{text}」: {e}"),
-    })
-}
-
-fn parse_opt_ts(text: Option<String>, what: &str) -> Result<Option<OffsetDateTime>, StoreError> {
-    text.map(|t| parse_ts(&t, what)).transpose()
-}
-
-fn date_text(date: Date) -> String {
-    date.format(DATE_FORMAT)
-        .unwrap_or_else(|_| date.to_string())
-}
-
-fn parse_date(text: &str) -> Result<Date, StoreError> {
-    Date::parse(text, DATE_FORMAT).map_err(|e| StoreError::Corrupt {
-        what: format!("日付「{text}」: {e}"),
-    })
-}
-
-fn parse_code(text: &str) -> Result<MunicipalityCode, StoreError> {
-    MunicipalityCode::parse(text).map_err(|e| StoreError::Corrupt {
-        what: format!("市町村コード: {e}"),
-    })
+    tx.commit()?;
+    Ok(())
 }
 
 fn write_audit(tx: &Connection, event: &AuditEvent) -> Result<(), StoreError> {
@@ -276,83 +189,30 @@ fn write_audit(tx: &Connection, event: &AuditEvent) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The raw columns of a device row, converted outside the rusqlite closure so that
-/// conversion errors keep their own type.
-struct DeviceRow {
-    serial: String,
-    imei: String,
-    state: String,
-    municipality: Option<String>,
-    cert_fingerprint: Option<String>,
-    registered_at: String,
-    enrolled_at: Option<String>,
-    last_check_in_at: Option<String>,
-    firmware_version: Option<String>,
-    outbox_depth: Option<i64>,
-    oldest_unsent_age_s: Option<i64>,
-    modem_json: Option<String>,
-}
-
-impl DeviceRow {
-    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            serial: row.get(0)?,
-            imei: row.get(1)?,
-            state: row.get(2)?,
-            municipality: row.get(3)?,
-            cert_fingerprint: row.get(4)?,
-            registered_at: row.get(5)?,
-            enrolled_at: row.get(6)?,
-            last_check_in_at: row.get(7)?,
-            firmware_version: row.get(8)?,
-            outbox_depth: row.get(9)?,
-            oldest_unsent_age_s: row.get(10)?,
-            modem_json: row.get(11)?,
-        })
-    }
-
-    fn into_device(self) -> Result<Device, StoreError> {
-        let state = Lifecycle::from_name(&self.state).ok_or_else(|| StoreError::Corrupt {
-            what: format!("端末 {} の状態「{}」", self.serial, self.state),
-        })?;
-        let heartbeat = match self.firmware_version {
-            Some(firmware_version) => Some(CheckInRequest {
-                firmware_version,
-                outbox_depth: self
-                    .outbox_depth
-                    .and_then(|d| u32::try_from(d).ok())
-                    .unwrap_or(0),
-                oldest_unsent_age_s: self.oldest_unsent_age_s.and_then(|a| u64::try_from(a).ok()),
-                modem: self
-                    .modem_json
-                    .as_deref()
-                    .map(serde_json::from_str)
-                    .transpose()
-                    .map_err(|e| StoreError::Corrupt {
-                        what: format!("端末 {} のモデム情報: {e}", self.serial),
-                    })?,
-            }),
-            None => None,
-        };
-        Ok(Device {
-            municipality: self.municipality.as_deref().map(parse_code).transpose()?,
-            registered_at: parse_ts(&self.registered_at, "登録日時")?,
-            enrolled_at: parse_opt_ts(self.enrolled_at, "登録日時")?,
-            last_check_in_at: parse_opt_ts(self.last_check_in_at, "チェックイン日時")?,
-            serial: self.serial,
-            imei: self.imei,
-            state,
-            cert_fingerprint: self.cert_fingerprint,
-            heartbeat,
-        })
-    }
+/// A device row's columns, converted by [`DeviceRow::into_device`] outside the rusqlite
+/// closure so that conversion errors keep their own type.
+fn device_row(row: &Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok(DeviceRow {
+        serial: row.get(0)?,
+        imei: row.get(1)?,
+        state: row.get(2)?,
+        municipality: row.get(3)?,
+        cert_fingerprint: row.get(4)?,
+        registered_at: row.get(5)?,
+        enrolled_at: row.get(6)?,
+        last_check_in_at: row.get(7)?,
+        firmware_version: row.get(8)?,
+        outbox_depth: row.get(9)?,
+        oldest_unsent_age_s: row.get(10)?,
+        modem_json: row.get(11)?,
+    })
 }
 
 fn load_device(conn: &Connection, serial: &str) -> Result<Option<Device>, StoreError> {
     conn.query_row(
         &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE serial = ?1"),
         [serial],
-        DeviceRow::read,
+        device_row,
     )
     .optional()?
     .map(DeviceRow::into_device)
@@ -409,75 +269,26 @@ fn write_device_change(tx: &Connection, change: &DeviceChange) -> Result<Device,
     require_device(tx, &device.serial)
 }
 
-struct RecordRow {
-    id: String,
-    registered_at: String,
-    vaccination_date: String,
-    municipality: String,
-    ticket_number: String,
-    dose: i64,
-    ticket_kind: i64,
-    venue: String,
-    doctor: String,
-    maker: String,
-    lot: String,
-    outcome: String,
-    operator: String,
-    received_at: String,
-    device_serial: String,
-    superseded_by: Option<String>,
-}
-
-impl RecordRow {
-    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            registered_at: row.get(1)?,
-            vaccination_date: row.get(2)?,
-            municipality: row.get(3)?,
-            ticket_number: row.get(4)?,
-            dose: row.get(5)?,
-            ticket_kind: row.get(6)?,
-            venue: row.get(7)?,
-            doctor: row.get(8)?,
-            maker: row.get(9)?,
-            lot: row.get(10)?,
-            outcome: row.get(11)?,
-            operator: row.get(12)?,
-            received_at: row.get(13)?,
-            device_serial: row.get(14)?,
-            superseded_by: row.get(15)?,
-        })
-    }
-
-    fn into_stored(self) -> Result<StoredRecord, StoreError> {
-        let corrupt = |what: String| StoreError::Corrupt { what };
-        let record = Record {
-            id: parse_uuid(&self.id)?,
-            registered_at: parse_ts(&self.registered_at, "登録日時")?,
-            vaccination_date: parse_date(&self.vaccination_date)?,
-            municipality: parse_code(&self.municipality)?,
-            ticket_number: TicketNumber::parse(&self.ticket_number)
-                .map_err(|e| corrupt(format!("記録 {} の券番号: {e}", self.id)))?,
-            dose: u8::try_from(self.dose)
-                .map_err(|_| corrupt(format!("記録 {} の接種回数", self.id)))?,
-            ticket_kind: u8::try_from(self.ticket_kind)
-                .map_err(|_| corrupt(format!("記録 {} の券種", self.id)))?,
-            venue: self.venue,
-            doctor: self.doctor,
-            maker: self.maker,
-            lot: self.lot,
-            outcome: Outcome::from_name(&self.outcome)
-                .ok_or_else(|| corrupt(format!("記録 {} の結果「{}」", self.id, self.outcome)))?,
-            operator: self.operator,
-        };
-        Ok(StoredRecord {
-            record,
-            received_at: parse_ts(&self.received_at, "受信日時")?,
-            device_serial: self.device_serial,
-            superseded_by: self.superseded_by.as_deref().map(parse_uuid).transpose()?,
-        })
-    }
+/// A record row's columns (see [`device_row`]).
+fn record_row(row: &Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok(RecordRow {
+        id: row.get(0)?,
+        registered_at: row.get(1)?,
+        vaccination_date: row.get(2)?,
+        municipality: row.get(3)?,
+        ticket_number: row.get(4)?,
+        dose: row.get(5)?,
+        ticket_kind: row.get(6)?,
+        venue: row.get(7)?,
+        doctor: row.get(8)?,
+        maker: row.get(9)?,
+        lot: row.get(10)?,
+        outcome: row.get(11)?,
+        operator: row.get(12)?,
+        received_at: row.get(13)?,
+        device_serial: row.get(14)?,
+        superseded_by: row.get(15)?,
+    })
 }
 
 fn insert_record(
@@ -572,12 +383,6 @@ fn store_one(
     Ok(placement)
 }
 
-fn parse_uuid(text: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(text).map_err(|e| StoreError::Corrupt {
-        what: format!("記録ID「{text}」: {e}"),
-    })
-}
-
 impl Repository for SqliteRepository {
     fn register_device(&self, device: &NewDevice, actor: &str) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
@@ -603,7 +408,7 @@ impl Repository for SqliteRepository {
             .query_row(
                 &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE cert_fingerprint = ?1"),
                 [fingerprint],
-                DeviceRow::read,
+                device_row,
             )
             .optional()?
             .map(DeviceRow::into_device)
@@ -616,7 +421,7 @@ impl Repository for SqliteRepository {
             "SELECT {DEVICE_COLUMNS} FROM devices ORDER BY serial"
         ))?;
         let rows = stmt
-            .query_map([], DeviceRow::read)?
+            .query_map([], device_row)?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().map(DeviceRow::into_device).collect()
     }
@@ -845,7 +650,7 @@ impl Repository for SqliteRepository {
              ORDER BY registered_at_us, id"
         ))?;
         let rows = stmt
-            .query_map([municipality.as_string()], RecordRow::read)?
+            .query_map([municipality.as_string()], record_row)?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().map(RecordRow::into_stored).collect()
     }
@@ -881,13 +686,7 @@ impl Repository for SqliteRepository {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(date, municipality, venue, vaccinated, screening)| {
-                Ok(VenueDayCount {
-                    date: parse_date(&date)?,
-                    municipality: parse_code(&municipality)?,
-                    venue,
-                    vaccinated: u64::try_from(vaccinated).unwrap_or(0),
-                    screening_only: u64::try_from(screening).unwrap_or(0),
-                })
+                venue_day_count(&date, &municipality, venue, vaccinated, screening)
             })
             .collect()
     }
@@ -914,15 +713,7 @@ impl Repository for SqliteRepository {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(at, actor, action, subject, detail)| {
-                Ok(AuditEvent {
-                    at: parse_ts(&at, "監査記録の日時")?,
-                    actor,
-                    action,
-                    subject,
-                    detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt {
-                        what: format!("監査記録の詳細: {e}"),
-                    })?,
-                })
+                audit_event(&at, actor, action, subject, &detail)
             })
             .collect()
     }
@@ -994,6 +785,66 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, SqliteRepository::schema_version());
+        assert_eq!(
+            applied_versions(&conn),
+            (1..=SqliteRepository::schema_version()).collect::<Vec<_>>()
+        );
+    }
+
+    fn applied_versions(conn: &Connection) -> Vec<i64> {
+        conn.prepare("SELECT version FROM schema_migrations ORDER BY version")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_database_made_before_schema_migrations_opens_with_its_data() {
+        // Earlier builds ran the same first schema and counted it in `user_version` only.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(migration::SQLITE[0].sql).unwrap();
+            for (position, name) in SEEDED_VACCINE_MAKERS.iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO vaccine_makers (position, name) VALUES (?1, ?2)",
+                    params![position as i64, name],
+                )
+                .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO devices (serial, imei, state, registered_at) \
+                 VALUES ('SN-OLD', '490154203237518', 'factory', '2026-01-01T00:00:00Z')",
+                [],
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let repo = SqliteRepository::open(&path).unwrap();
+        assert_eq!(
+            repo.device("SN-OLD").unwrap().unwrap().state,
+            vrs_protocol::Lifecycle::Factory
+        );
+        assert_eq!(
+            repo.vaccine_makers().unwrap(),
+            SEEDED_VACCINE_MAKERS.to_vec()
+        );
+        assert_eq!(applied_versions(&repo.conn()), vec![1]);
+        repo.register_device(
+            &NewDevice {
+                serial: "SN-NEW".into(),
+                imei: "356938035643809".into(),
+            },
+            "cli",
+        )
+        .unwrap();
+        drop(repo);
+        let again = SqliteRepository::open(&path).unwrap();
+        assert_eq!(again.devices().unwrap().len(), 2);
+        assert_eq!(applied_versions(&again.conn()), vec![1]);
     }
 
     #[test]
@@ -1006,6 +857,31 @@ mod tests {
         let err = SqliteRepository::open(&dir.path().join("b.db")).unwrap_err();
         assert!(
             matches!(err, StoreError::SchemaTooNew { found: 99, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_newer_recorded_migration_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let r = repo(&dir);
+            r.conn()
+                .execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (7, 'later')",
+                    [],
+                )
+                .unwrap();
+        }
+        let err = SqliteRepository::open(&dir.path().join("b.db")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::SchemaTooNew {
+                    found: 7,
+                    supported: 1
+                }
+            ),
             "{err:?}"
         );
     }

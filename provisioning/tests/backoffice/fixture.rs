@@ -1,5 +1,6 @@
 //! What the device API tests share: a real TLS server on 127.0.0.1 over a real SQLite
-//! file, real rustls clients (ureq), and the operator CLI on the same database.
+//! file (or any `--db`, see [`Fixture::on`]), real rustls clients (ureq), and the operator
+//! CLI on the same database.
 
 use std::sync::Arc;
 
@@ -25,9 +26,15 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// A server on a new SQLite file in the fixture's directory.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite:{}", dir.path().join("backoffice.db").display());
+        Self::on(dir, db)
+    }
+
+    /// A server on the database `db` (any `--db` value), its state in `dir`.
+    pub fn on(dir: tempfile::TempDir, db: String) -> Self {
         let server = start(ServerConfig {
             db: db.clone(),
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -78,22 +85,7 @@ impl Fixture {
     pub fn enrolled(&self, serial: &str) -> Identity {
         self.cli(&["device", "register", "--serial", serial, "--imei", IMEI])
             .unwrap();
-        let key = KeyPair::generate().unwrap();
-        let (status, body) = post(
-            &self.agent(None),
-            &self.url(ENROLL_PATH),
-            &EnrollRequest {
-                serial: serial.into(),
-                imei: IMEI.into(),
-                csr_pem: csr(&key, serial),
-            },
-        );
-        assert_eq!(status, 200, "{body}");
-        let response: EnrollResponse = serde_json::from_value(body).unwrap();
-        Identity {
-            cert_pem: response.certificate_pem,
-            key_pem: key.serialize_pem(),
-        }
+        enroll(&self.agent(None), &self.url(ENROLL_PATH), serial)
     }
 
     pub fn active(&self, serial: &str) -> Identity {
@@ -114,6 +106,26 @@ impl Fixture {
 pub struct Identity {
     pub cert_pem: String,
     pub key_pem: String,
+}
+
+/// Enrolls the registered tablet `serial` (IMEI [`IMEI`]) at `enroll_url`; its identity.
+pub fn enroll(agent: &ureq::Agent, enroll_url: &str, serial: &str) -> Identity {
+    let key = KeyPair::generate().unwrap();
+    let (status, body) = post(
+        agent,
+        enroll_url,
+        &EnrollRequest {
+            serial: serial.into(),
+            imei: IMEI.into(),
+            csr_pem: csr(&key, serial),
+        },
+    );
+    assert_eq!(status, 200, "{body}");
+    let response: EnrollResponse = serde_json::from_value(body).unwrap();
+    Identity {
+        cert_pem: response.certificate_pem,
+        key_pem: key.serialize_pem(),
+    }
 }
 
 pub fn csr(key: &KeyPair, serial: &str) -> String {

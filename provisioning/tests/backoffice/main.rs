@@ -9,13 +9,17 @@
 //!
 //! The stores:
 //! * `conformance` — the behaviour every `Repository` must show;
-//! * `sqlite_store` — the SQLite store runs it.
+//! * `sqlite_store` — the SQLite store runs it;
+//! * `postgres_store` — the PostgreSQL store runs it, shares a database between replicas
+//!   and serves the device API (ignored unless a server is given: `bash scripts/postgres.sh`
+//!   starts a throwaway cluster and runs them with `--ignored`).
 
 mod check_in;
 mod conformance;
 mod enrollment;
 mod fixture;
 mod operator_cli;
+mod postgres_store;
 mod records;
 mod server;
 mod sqlite_store;

@@ -1,4 +1,4 @@
-//! The server process: bad clients, restarts, unsupported databases.
+//! The server process: bad clients, restarts, unreachable and unsupported databases.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -58,7 +58,7 @@ fn server_restarts_with_the_same_ca_and_data() {
 }
 
 #[test]
-fn unsupported_databases_are_refused_clearly() {
+fn unreachable_and_unsupported_databases_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let config = |db: &str| ServerConfig {
         db: db.into(),
@@ -66,18 +66,25 @@ fn unsupported_databases_are_refused_clearly() {
         state_dir: dir.path().join("state"),
         hostnames: vec![],
     };
-    let err = start(config("postgres://vrs:secret@db.example/vrs")).unwrap_err();
+    // Nothing listens on port 1: the refusal says where it tried and what to check.
+    let err = start(config("postgres://vrs:secret@127.0.0.1:1/vrs")).unwrap_err();
     assert!(
         matches!(
             err,
             vrs_provisioning::server::ServerError::Store(
-                vrs_provisioning::store::StoreError::PostgresNotSupported { .. }
+                vrs_provisioning::store::StoreError::PostgresUnreachable { .. }
             )
         ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("not supported yet in this build"));
-    assert!(!err.to_string().contains("secret"));
+    let text = err.to_string();
+    assert!(
+        text.contains("postgres://vrs:***@127.0.0.1:1/vrs"),
+        "{text}"
+    );
+    assert!(text.contains("サーバーが起動しているか"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+    assert!(!format!("{err:?}").contains("secret"), "{err:?}");
     let err = start(config("mysql://db/vrs")).unwrap_err();
     assert!(err.to_string().contains("sqlite:"), "{err}");
     assert!(
