@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, and every test of every crate (unit, integration,
-# headless kiosk, back office over real TLS and on PostgreSQL, modem on a pty, end to end),
+# The whole test suite: formatting, lints, docs, and every test of every crate (unit,
+# integration, headless kiosk, back office over real TLS and on PostgreSQL, modem on a pty,
+# end to end), then the tablet build of the kiosk.
 # then the tablet build of the kiosk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,8 @@ cargo fmt --all -- --check
 # whenever nothing else in the build happened to turn it on.
 echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked --features vrs-kiosk/automation -- -D warnings
+echo "==> cargo doc -D warnings (a broken intra-doc link fails the run)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --features vrs-kiosk/automation
 echo "==> cargo test"
 cargo test --workspace --locked --features vrs-kiosk/automation
 echo "==> back-office store tests against PostgreSQL (throwaway cluster on 127.0.0.1)"

@@ -14,8 +14,6 @@
 //! Licence: GPL-3.0-only (Slint on an embedded device is GPL or commercial); the About
 //! dialog says where the source is.
 
-#![warn(missing_docs)]
-
 pub mod app;
 pub mod config;
 pub mod format;

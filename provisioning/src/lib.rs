@@ -11,8 +11,6 @@
 //! Smaller parts: [`api`] (handlers), [`refusal`] (error bodies), [`tls`],
 //! [`password`], [`device_import`] (bulk CSV), [`csv_export`] (officers' CSV), [`error`].
 
-#![warn(missing_docs)]
-
 pub mod api;
 pub mod ca;
 pub mod cli;

@@ -19,8 +19,6 @@
 //! sim.stop();
 //! ```
 
-#![warn(missing_docs)]
-
 mod at;
 mod fault;
 mod pty;

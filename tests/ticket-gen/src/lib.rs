@@ -4,12 +4,10 @@
 //! and an NW-7 (Codabar) barcode (DOMAIN.md §2). This crate draws such tickets flat
 //! ([`render_ticket`]), photographs them through a pinhole camera with perspective,
 //! curl, folds, fingers, uneven light, blur, noise and JPEG ([`camera_frame`]), and
-//! makes labelled, deterministic data sets ([`dataset`], [`sequence`]) for the scanner's
+//! makes labelled, deterministic data sets ([`dataset()`], [`sequence`]) for the scanner's
 //! tests, benchmarks and the kiosk demo.
 //!
 //! Fonts are read at run time from Debian packages ([`Fonts::system`]).
-
-#![warn(missing_docs)]
 
 mod background;
 pub mod camera;

@@ -221,7 +221,7 @@ impl Scene {
 
     /// A random scene of `tier`, deterministic for `seed`, with the ticket inside the
     /// frame. It has no finger: fingers are placed per ticket layout (see
-    /// [`crate::dataset`]).
+    /// [`crate::dataset()`]).
     pub fn random(tier: Tier, seed: u64) -> Self {
         Self::random_with(tier, &mut ChaCha8Rng::seed_from_u64(seed))
     }
