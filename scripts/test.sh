@@ -2,7 +2,6 @@
 # The whole test suite: formatting, lints, docs, and every test of every crate (unit,
 # integration, headless kiosk, back office over real TLS and on PostgreSQL, modem on a pty,
 # end to end), then the tablet build of the kiosk.
-# then the tablet build of the kiosk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
