@@ -30,5 +30,5 @@ mod v4l2;
 #[cfg(feature = "v4l2")]
 pub use v4l2::{
     ControlInfo, ControlKind, DeviceControls, DeviceInfo, FormatInfo, V4l2Config, V4l2Source,
-    list_devices,
+    list_devices, list_devices_in,
 };

@@ -26,6 +26,9 @@ struct Args {
     /// List video capture devices.
     #[arg(long, conflicts_with_all = ["grab", "controls"])]
     list: bool,
+    /// With --list: the directory whose `video*` nodes are listed.
+    #[arg(long, value_name = "DIR", default_value = "/dev", requires = "list")]
+    dev_dir: PathBuf,
     /// With --list or --controls: print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -59,7 +62,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args = Args::parse();
     let result = if args.list {
-        list(args.json)
+        list(&args.dev_dir, args.json)
     } else if let Some(grab) = &args.grab {
         run_grab(&args, grab)
     } else if args.controls {
@@ -83,8 +86,8 @@ const NO_CAMERA: &str = "カメラが見つかりません。カメラの USB �
      `vrs-camera --list` をもう一度実行してください。直らない場合はヘルプデスクへ連絡してください。";
 
 #[cfg(feature = "v4l2")]
-fn list(json: bool) -> Result<()> {
-    let devices = vrs_device::camera::list_devices();
+fn list(dev_dir: &std::path::Path, json: bool) -> Result<()> {
+    let devices = vrs_device::camera::list_devices_in(dev_dir);
     if json {
         println!("{}", serde_json::to_string_pretty(&devices)?);
     } else {
@@ -122,7 +125,7 @@ fn list(json: bool) -> Result<()> {
 }
 
 #[cfg(not(feature = "v4l2"))]
-fn list(_json: bool) -> Result<()> {
+fn list(_dev_dir: &std::path::Path, _json: bool) -> Result<()> {
     bail!("この vrs-camera は V4L2 なしでビルドされています (cargo feature `v4l2`)。{NO_CAMERA}")
 }
 

@@ -51,7 +51,9 @@ pub fn list_devices() -> Vec<DeviceInfo> {
     list_devices_in(Path::new("/dev"))
 }
 
-fn list_devices_in(dir: &Path) -> Vec<DeviceInfo> {
+/// As [`list_devices`], over the `video*` nodes of `dir` instead of `/dev` (a container's
+/// device directory, or an empty one for a machine without a camera).
+pub fn list_devices_in(dir: &Path) -> Vec<DeviceInfo> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

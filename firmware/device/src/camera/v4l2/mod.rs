@@ -6,7 +6,7 @@ mod source;
 mod stream;
 
 pub use ctrl::{ControlInfo, ControlKind, DeviceControls};
-pub use device::{DeviceInfo, FormatInfo, list_devices};
+pub use device::{DeviceInfo, FormatInfo, list_devices, list_devices_in};
 pub use source::{V4l2Config, V4l2Source};
 
 use std::io;
