@@ -1,7 +1,7 @@
 //! Synthetic vaccination tickets (接種券) and camera-like frames of them.
 //!
 //! A ticket is 63 × 33–35 mm and carries the same 18 digits as an OCR-B line, a QR code
-//! and an NW-7 (Codabar) barcode (DOMAIN.md §2). This crate draws such tickets flat
+//! and an NW-7 (Codabar) barcode (`docs/domain.md` §2). This crate draws such tickets flat
 //! ([`render_ticket`]), photographs them through a pinhole camera with perspective,
 //! curl, folds, fingers, uneven light, blur, noise and JPEG ([`camera_frame`]), and
 //! makes labelled, deterministic data sets ([`dataset()`], [`sequence`]) for the scanner's
