@@ -85,7 +85,7 @@ log "building the device test binary"
 cd "$root"
 # --workspace: the same feature set as `cargo test --workspace`, so after the normal test
 # run this only links one more test binary.
-build=(cargo test --workspace --features vrs-device/v4l2 --test device --no-run)
+build=(cargo test --workspace --features vrs-device/v4l2 --features vrs-kiosk/automation --test device --no-run)
 exe=$("${build[@]}" --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*\/device-[0-9a-f]*\)".*/\1/p' | tail -n1 || true)
 if [[ -z "$exe" || ! -x "$exe" ]]; then

@@ -461,30 +461,37 @@ pub fn parse_url(url: &str) -> Result<DbUrl, StoreError> {
 /// `scheme://user:secret@host/db?password=secret` → `scheme://user:***@host/db?password=***`,
 /// so errors and logs never echo a password.
 fn without_password(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
+    // The user information ends at the LAST `@`: a password may hold `?`, `/` or `:`, so
+    // it is masked before the query is looked at. An `@` inside the query makes this hide
+    // more than the password (the host too), never less.
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let prefix = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
     };
-    let mut shown = match base.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((credentials, host)) => match credentials.split_once(':') {
-                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-                None => base.to_owned(),
-            },
-            None => base.to_owned(),
+    let (credentials, after) = match rest.rsplit_once('@') {
+        Some((credentials, after)) => match credentials.split_once(':') {
+            Some((user, _)) => (format!("{user}:***@"), after),
+            None => (format!("{credentials}@"), after),
         },
-        None => base.to_owned(),
+        None => (String::new(), rest),
     };
-    if let Some(query) = query {
-        let options: Vec<String> = query
-            .split('&')
-            .map(|option| match option.split_once('=') {
-                Some(("password", _)) => "password=***".to_owned(),
-                _ => option.to_owned(),
-            })
-            .collect();
-        shown.push('?');
-        shown.push_str(&options.join("&"));
+    let mut shown = format!("{prefix}{credentials}");
+    match after.split_once('?') {
+        Some((base, query)) => {
+            let options: Vec<String> = query
+                .split('&')
+                .map(|option| match option.split_once('=') {
+                    Some(("password", _)) => "password=***".to_owned(),
+                    _ => option.to_owned(),
+                })
+                .collect();
+            shown.push_str(base);
+            shown.push('?');
+            shown.push_str(&options.join("&"));
+        }
+        None => shown.push_str(after),
     }
     shown
 }
@@ -538,6 +545,11 @@ mod tests {
             "postgres://vrs@db/vrs?password=***&sslmode=disable"
         );
         assert_eq!(without_password("postgres://db/vrs"), "postgres://db/vrs");
+        // A password with `?`, `/`, `:` or `@` in it is masked whole.
+        assert_eq!(
+            without_password("postgres://vrs:pa?s/s:w@rd@db/vrs?sslmode=disable"),
+            "postgres://vrs:***@db/vrs?sslmode=disable"
+        );
         let err = parse_url("mysql://root:hunter2@db/vrs").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }

@@ -26,6 +26,7 @@ struct Shared {
 struct Slot {
     frame: Option<Arc<Frame>>,
     published: u64,
+    taken: u64,
 }
 
 impl std::fmt::Debug for LatestFrame {
@@ -33,6 +34,7 @@ impl std::fmt::Debug for LatestFrame {
         let slot = self.lock();
         f.debug_struct("LatestFrame")
             .field("published", &slot.published)
+            .field("taken", &slot.taken)
             .finish()
     }
 }
@@ -68,6 +70,13 @@ impl LatestFrame {
         self.lock().published
     }
 
+    /// How many frames [`wait_newer`](Self::wait_newer) handed out so far. With one
+    /// consumer (the scanner worker), `published() - taken()` is how many frames it had no
+    /// time for and skipped.
+    pub fn taken(&self) -> u64 {
+        self.lock().taken
+    }
+
     /// Waits at most `timeout` for a frame whose sequence is greater than `after_sequence`
     /// (any frame when `None`) and returns the newest one; `None` on timeout.
     pub fn wait_newer(&self, after_sequence: Option<u64>, timeout: Duration) -> Option<Arc<Frame>> {
@@ -80,6 +89,7 @@ impl LatestFrame {
         let mut slot = self.lock();
         loop {
             if is_newer(&slot) {
+                slot.taken += 1;
                 return slot.frame.clone();
             }
             let now = Instant::now();

@@ -30,6 +30,8 @@ fn a_late_consumer_gets_only_the_newest_frame() {
             .wait_newer(Some(50), Duration::from_millis(10))
             .is_none()
     );
+    // One frame handed out of fifty published: the other 49 were skipped, not queued.
+    assert_eq!((latest.published(), latest.taken()), (50, 1));
 }
 
 #[test]

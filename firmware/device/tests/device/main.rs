@@ -9,8 +9,8 @@
 //!   the driver, and `tests/vivid/run.sh` runs it inside a QEMU guest with
 //!   `device --ignored vivid::`.
 //!
-//! The command-line tools' tests (`camera_tool`, `modem_tool`) are separate binaries: they
-//! run the tools' own executables.
+//! The command-line tools (`vrs-camera`, `vrs-modem`) and their tests live in
+//! `firmware/tools`.
 
 mod camera_latest;
 mod camera_replay;

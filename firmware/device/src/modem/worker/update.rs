@@ -104,8 +104,15 @@ impl ModemStatus {
     pub(super) fn pin_rejected(&mut self, counters: Option<PinCounters>) -> ModemError {
         self.pin_rejected = true;
         self.last_error = Some("SIM PIN rejected".into());
-        if let Some(c) = counters {
-            self.sim = c.sim_state();
+        match counters {
+            Some(c) => self.sim = c.sim_state(),
+            // The count read before this try is one too many now: never show a stale
+            // "attempts left" that invites one more wrong PIN on the way to the PUK.
+            None => {
+                if let SimState::PinRequired { attempts_left } = &mut self.sim {
+                    *attempts_left = None;
+                }
+            }
         }
         match self.sim {
             SimState::PukRequired => ModemError::PukRequired,
@@ -295,9 +302,15 @@ mod tests {
         assert_eq!(
             unknown.pin_rejected(None),
             ModemError::WrongPin {
-                attempts_left: Some(3)
+                attempts_left: None
             },
-            "without counters the last known ones stand"
+            "without counters the count read before the wrong try is not shown as current"
+        );
+        assert_eq!(
+            unknown.sim,
+            SimState::PinRequired {
+                attempts_left: None
+            }
         );
 
         s.pin_accepted();

@@ -3,9 +3,7 @@
 //! they are, a second registration is warned about, and "registered" appears only once
 //! the record is in the store.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use vrs_device::camera::LatestFrame;
 use vrs_kiosk::config::SOURCE_URL;
 use vrs_kiosk::{Screen, labels};

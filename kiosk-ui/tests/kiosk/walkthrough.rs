@@ -1,11 +1,9 @@
 //! The demo walkthrough (`vrs-kiosk --walkthrough`) over a real session and a replayed
 //! camera recording: it must reach every screen and leave a picture of each.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use vrs_kiosk::run::{WalkthroughTimeouts, walkthrough};
 use vrs_kiosk::{CameraSpec, DeviceConfig, KioskConfig};
 use vrs_protocol::{Lifecycle, Outcome};
