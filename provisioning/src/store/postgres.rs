@@ -41,7 +41,7 @@ use uuid::Uuid;
 use vrs_protocol::wire::{AccountVerifier, CheckInRequest, Receipt, Venue};
 use vrs_protocol::{MunicipalityCode, Record};
 
-use crate::domain::lifecycle::{self, DeviceChange};
+use crate::domain::lifecycle::{self, DeviceChange, TransitionError};
 use crate::domain::supersede::{self, BusinessKey, Placement, Precedence};
 use crate::domain::venue;
 
@@ -148,6 +148,22 @@ impl PostgresStore {
                 other => return other,
             }
         }
+    }
+
+    /// One lifecycle transition in one transaction (retried like every write): the device
+    /// as stored, the domain's `rule` for it, and the rule's answer written (or its refusal
+    /// returned).
+    fn transition(
+        &self,
+        serial: &str,
+        rule: impl Fn(&Device) -> Result<DeviceChange, TransitionError>,
+    ) -> Result<Device, StoreError> {
+        self.write(|tx| {
+            let device = require_device(tx, serial)?;
+            let change =
+                rule(&device).map_err(|refused| StoreError::wrong_state(serial, refused))?;
+            write_device_change(tx, &change)
+        })
     }
 }
 
@@ -467,11 +483,8 @@ impl Repository for PostgresStore {
         cert_fingerprint: &str,
         at: OffsetDateTime,
     ) -> Result<Device, StoreError> {
-        self.write(|tx| {
-            let device = require_device(tx, serial)?;
-            let change = lifecycle::enroll(&device, cert_fingerprint, at)
-                .map_err(|refused| StoreError::wrong_state(serial, refused))?;
-            write_device_change(tx, &change)
+        self.transition(serial, |device| {
+            lifecycle::enroll(device, cert_fingerprint, at)
         })
     }
 
@@ -482,22 +495,14 @@ impl Repository for PostgresStore {
         actor: &str,
     ) -> Result<Device, StoreError> {
         let now = OffsetDateTime::now_utc();
-        self.write(|tx| {
-            let device = require_device(tx, serial)?;
-            let change = lifecycle::activate(&device, municipality, actor, now)
-                .map_err(|refused| StoreError::wrong_state(serial, refused))?;
-            write_device_change(tx, &change)
+        self.transition(serial, |device| {
+            lifecycle::activate(device, municipality, actor, now)
         })
     }
 
     fn lock_device(&self, serial: &str, actor: &str) -> Result<Device, StoreError> {
         let now = OffsetDateTime::now_utc();
-        self.write(|tx| {
-            let device = require_device(tx, serial)?;
-            let change = lifecycle::lock(&device, actor, now)
-                .map_err(|refused| StoreError::wrong_state(serial, refused))?;
-            write_device_change(tx, &change)
-        })
+        self.transition(serial, |device| lifecycle::lock(device, actor, now))
     }
 
     fn record_check_in(

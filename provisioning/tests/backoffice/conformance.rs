@@ -14,9 +14,8 @@ use std::sync::Arc;
 use serde_json::json;
 use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
-use uuid::Uuid;
-use vrs_protocol::wire::{CheckInRequest, ModemHeartbeat, ReceiptStatus, Venue};
-use vrs_protocol::{Lifecycle, MunicipalityCode, Outcome, Record, TicketNumber};
+use vrs_protocol::wire::{CheckInRequest, ReceiptStatus, Venue};
+use vrs_protocol::{Lifecycle, MunicipalityCode, Outcome, Record};
 use vrs_provisioning::domain::lifecycle::Transition;
 use vrs_provisioning::store::{
     AuditEvent, CountFilter, NewAccount, NewDevice, Repository, SEEDED_VACCINE_MAKERS, StoreError,
@@ -138,21 +137,7 @@ fn actions(repo: &dyn Repository) -> Vec<String> {
 }
 
 fn record(ticket: &str, dose: u8, registered_at: OffsetDateTime) -> Record {
-    Record {
-        id: Uuid::now_v7(),
-        registered_at,
-        vaccination_date: date!(2021 - 06 - 01),
-        municipality: chiyoda(),
-        ticket_number: TicketNumber::parse(ticket).unwrap(),
-        dose,
-        ticket_kind: 1,
-        venue: "千代田区役所 集団接種会場".into(),
-        doctor: "山田 太郎".into(),
-        maker: "ファイザー".into(),
-        lot: "FF0843".into(),
-        outcome: Outcome::Vaccinated,
-        operator: "chiyoda01".into(),
-    }
+    crate::fixture::record(ticket, dose, registered_at, "FF0843")
 }
 
 fn statuses(repo: &dyn Repository, serial: &str, records: &[Record]) -> Vec<ReceiptStatus> {
@@ -385,17 +370,7 @@ fn check_in_stores_the_heartbeat(repo: &dyn Repository) {
         Err(StoreError::UnknownDevice { .. })
     ));
     enrolled(repo, "SN-1");
-    let heartbeat = CheckInRequest {
-        firmware_version: "1.2.3".into(),
-        outbox_depth: 7,
-        oldest_unsent_age_s: Some(42),
-        modem: Some(ModemHeartbeat {
-            operator: Some("NTT DOCOMO".into()),
-            registered: true,
-            signal_dbm: Some(-95),
-            iccid: Some("8981100000000000000".into()),
-        }),
-    };
+    let heartbeat = crate::fixture::heartbeat();
     repo.record_check_in("SN-1", &heartbeat, at).unwrap();
     let device = repo.device("SN-1").unwrap().unwrap();
     assert_eq!(device.last_check_in_at, Some(at));

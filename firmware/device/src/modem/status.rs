@@ -295,27 +295,37 @@ impl ModemStatus {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn registered() -> ModemStatus {
+impl ModemStatus {
+    /// A modem on the air for tests: SIM ready, registered at home on DOCOMO LTE with good
+    /// signal, data call up. One fixture for every test module of the modem.
+    pub(crate) fn on_air() -> Self {
         ModemStatus {
             port_open: true,
             sim: SimState::Ready,
             registration: Registration::Home,
             operator: Some("NTT DOCOMO".into()),
             access_tech: Some(AccessTech::Lte),
+            rssi_dbm: Some(-69),
             rsrp_dbm: Some(-80),
-            rssi_dbm: Some(-60),
+            rsrq_db: Some(-10),
+            sinr_db: Some(13.0),
+            tac: Some("1A2B".into()),
+            cell_id: Some("01A2B3C4".into()),
             data: DataBearer::Connected,
+            imei: Some("866758041234564".into()),
             iccid: Some("8981100022152367890".into()),
             ..ModemStatus::default()
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn bars_follow_rsrp_then_rssi_and_need_registration() {
-        let mut s = registered();
+        let mut s = ModemStatus::on_air();
         assert_eq!(s.signal_bars(), 4);
         s.rsrp_dbm = Some(-100);
         assert_eq!(s.signal_bars(), 2);
@@ -330,7 +340,7 @@ mod tests {
 
     #[test]
     fn summary_texts() {
-        let mut s = registered();
+        let mut s = ModemStatus::on_air();
         assert_eq!(s.summary_ja(), "NTT DOCOMO 4G ▂▄▆█");
         s.rsrp_dbm = Some(-100);
         s.registration = Registration::Roaming;
@@ -348,7 +358,7 @@ mod tests {
 
     #[test]
     fn heartbeat_prefers_rsrp() {
-        let h = registered().heartbeat();
+        let h = ModemStatus::on_air().heartbeat();
         assert!(h.registered);
         assert_eq!(h.signal_dbm, Some(-80));
         assert_eq!(h.operator.as_deref(), Some("NTT DOCOMO"));
@@ -357,7 +367,7 @@ mod tests {
 
     #[test]
     fn serializes_states_as_tagged_json() {
-        let mut s = registered();
+        let mut s = ModemStatus::on_air();
         s.sim = SimState::PinRequired {
             attempts_left: Some(3),
         };

@@ -129,33 +129,13 @@ mod tests {
     use super::*;
     use crate::modem::parse;
 
-    fn on_air() -> ModemStatus {
-        ModemStatus {
-            port_open: true,
-            sim: SimState::Ready,
-            registration: Registration::Home,
-            operator: Some("NTT DOCOMO".into()),
-            access_tech: Some(AccessTech::Lte),
-            rssi_dbm: Some(-69),
-            rsrp_dbm: Some(-92),
-            rsrq_db: Some(-10),
-            sinr_db: Some(13.0),
-            tac: Some("1A2B".into()),
-            cell_id: Some("01A2B3C4".into()),
-            data: DataBearer::Connected,
-            imei: Some("866758041234564".into()),
-            iccid: Some("8981100022152367890".into()),
-            ..ModemStatus::default()
-        }
-    }
-
     fn cereg(line: &str) -> Cereg {
         parse::cereg(line).expect("a +CEREG line")
     }
 
     #[test]
     fn losing_registration_clears_the_radio_and_drops_the_data_call() {
-        let mut s = on_air();
+        let mut s = ModemStatus::on_air();
         let before = s.apply_cereg(&cereg("+CEREG: 2"));
         assert_eq!(before, Registration::Home);
         assert_eq!(s.registration, Registration::Searching);
@@ -173,7 +153,7 @@ mod tests {
 
     #[test]
     fn an_unknown_data_call_stays_unknown_when_registration_is_lost() {
-        let mut s = on_air();
+        let mut s = ModemStatus::on_air();
         s.data = DataBearer::Unknown;
         s.apply_cereg(&cereg("+CEREG: 2,0"));
         assert_eq!(s.data, DataBearer::Unknown);
@@ -181,7 +161,7 @@ mod tests {
 
     #[test]
     fn registration_updates_the_cell_only_when_reported() {
-        let mut s = on_air();
+        let mut s = ModemStatus::on_air();
         s.apply_cereg(&cereg("+CEREG: 5,\"FFFE\",\"00000001\",7"));
         assert_eq!(s.registration, Registration::Roaming);
         assert_eq!(s.tac.as_deref(), Some("FFFE"));
@@ -198,7 +178,7 @@ mod tests {
 
     #[test]
     fn closing_forgets_the_network_but_not_the_modem() {
-        let mut s = on_air();
+        let mut s = ModemStatus::on_air();
         s.closed("port lost: gone".into());
         assert!(!s.port_open);
         assert_eq!(s.last_error.as_deref(), Some("port lost: gone"));
@@ -223,7 +203,7 @@ mod tests {
 
     #[test]
     fn operator_and_lte_figures() {
-        let mut s = on_air();
+        let mut s = ModemStatus::on_air();
         s.apply_operator(Some("KDDI".into()), None);
         assert_eq!(s.operator.as_deref(), Some("KDDI"));
         assert_eq!(s.access_tech, Some(AccessTech::Lte), "kept when not named");
@@ -250,7 +230,7 @@ mod tests {
 
     #[test]
     fn a_pin_urc_keeps_the_attempts_left() {
-        let mut s = on_air();
+        let mut s = ModemStatus::on_air();
         s.sim = SimState::PinRequired {
             attempts_left: Some(2),
         };
@@ -271,7 +251,7 @@ mod tests {
 
     #[test]
     fn a_rejected_pin_reports_the_attempts_left_and_the_puk() {
-        let mut s = on_air();
+        let mut s = ModemStatus::on_air();
         s.sim = SimState::PinRequired {
             attempts_left: Some(3),
         };
@@ -295,7 +275,7 @@ mod tests {
         assert_eq!(e, ModemError::PukRequired);
         assert_eq!(s.sim, SimState::PukRequired);
 
-        let mut unknown = on_air();
+        let mut unknown = ModemStatus::on_air();
         unknown.sim = SimState::PinRequired {
             attempts_left: Some(3),
         };

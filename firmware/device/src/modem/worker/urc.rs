@@ -65,21 +65,9 @@ mod tests {
     use crate::modem::quectel::QUECTEL;
     use crate::modem::status::{DataBearer, Registration, SimState};
 
-    fn registered() -> ModemStatus {
-        ModemStatus {
-            port_open: true,
-            sim: SimState::Ready,
-            registration: Registration::Home,
-            operator: Some("NTT DOCOMO".into()),
-            rsrp_dbm: Some(-92),
-            data: DataBearer::Connected,
-            ..ModemStatus::default()
-        }
-    }
-
     #[test]
     fn a_registration_change_asks_for_a_poll() {
-        let mut s = registered();
+        let mut s = ModemStatus::on_air();
         let e = apply_urc(&mut s, "+CEREG: 2", &QUECTEL);
         assert_eq!(
             e,
@@ -98,7 +86,7 @@ mod tests {
 
     #[test]
     fn a_sim_urc_sets_the_sim_state() {
-        let mut s = registered();
+        let mut s = ModemStatus::on_air();
         let e = apply_urc(&mut s, "+CPIN: NOT READY", &QUECTEL);
         assert!(e.poll_now);
         assert_eq!(s.sim, SimState::Missing);
@@ -110,7 +98,7 @@ mod tests {
 
     #[test]
     fn the_vendor_restart_urc_asks_for_init_and_others_change_nothing() {
-        let mut s = registered();
+        let mut s = ModemStatus::on_air();
         let e = apply_urc(&mut s, "RDY", &QUECTEL);
         assert_eq!(
             e,
